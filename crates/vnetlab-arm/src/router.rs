@@ -61,7 +61,7 @@ impl<S: Store> Arm<S> {
             (Method::Get, Target::ChildList { parent, full_type }) => self.list_children(&parent, &full_type),
             (Method::Get, Target::Resource(id)) => self.read(|rx| {
                 let kind = kind_of(&id)?;
-                check_parents(rx, &id)?;
+                check_parents(rx, &id, "read")?;
                 let stored = rx.get(&id)?.ok_or_else(|| not_found(&id))?;
                 Ok(ArmResponse::ok(kind.render(rx, &id, &stored)?))
             }),
@@ -75,7 +75,7 @@ impl<S: Store> Arm<S> {
                 let kind = kind_of(&id)?;
                 let body = req.body.clone().unwrap_or(Value::Null);
                 self.write(|cx| {
-                    check_parents(&cx.rx(), &id)?;
+                    check_parents(&cx.rx(), &id, "action")?;
                     let stored = cx.require(&id)?;
                     kind.action(cx, &id, &stored, &action, &body)
                 })
@@ -128,7 +128,8 @@ impl<S: Store> Arm<S> {
     fn list_children(&self, parent: &ResourceId, full_type: &str) -> ArmResult<ArmResponse> {
         let kind = kind_for(full_type).ok_or_else(|| unknown_type(full_type))?;
         self.read(|rx| {
-            check_parents(rx, &parent.child("x", "x"))?;
+            check_parents(rx, parent, "read")?;
+            rx.get(parent)?.ok_or_else(|| not_found(parent))?;
             let mut value = Vec::new();
             for stored in kind.list_children(rx, parent)? {
                 let id = stored_id(&stored)?;
@@ -146,7 +147,7 @@ impl<S: Store> Arm<S> {
             None => return Err(ArmError::invalid_request_format("The request content was invalid and could not be deserialized: the body is empty.")),
         };
         self.write(|cx| {
-            check_parents(&cx.rx(), id)?;
+            check_parents(&cx.rx(), id, "write")?;
             let existing = cx.get(id)?;
             check_preconditions(req, id, existing.as_ref(), &cx.rx())?;
             resources::validate_name(id)?;
@@ -167,7 +168,7 @@ impl<S: Store> Arm<S> {
             return Err(ArmError::not_supported("PATCH of a child resource"));
         }
         self.write(|cx| {
-            check_parents(&cx.rx(), id)?;
+            check_parents(&cx.rx(), id, "write")?;
             let mut stored = cx.require(id)?;
             check_preconditions(req, id, Some(&stored), &cx.rx())?;
             if let Some(tags) = req.body.as_ref().and_then(|b| b.get("tags")) {
@@ -300,7 +301,7 @@ pub(crate) fn stored_id(stored: &Value) -> ArmResult<ResourceId> {
 }
 
 /// The resource group, then every parent, must exist: ARM answers 404 for the first one missing.
-fn check_parents(rx: &Rx, id: &ResourceId) -> ArmResult<()> {
+fn check_parents(rx: &Rx, id: &ResourceId, op: &str) -> ArmResult<()> {
     if id.is_resource_group() {
         return Ok(());
     }
@@ -319,7 +320,13 @@ fn check_parents(rx: &Rx, id: &ResourceId) -> ArmResult<()> {
     }
     for p in ancestors.iter().rev() {
         if rx.get(p)?.is_none() {
-            return Err(not_found(p));
+            let child_type = id.full_type();
+            let short = child_type.split_once('/').map(|(_, t)| t).unwrap_or(&child_type);
+            return Err(ArmError::new(
+                404,
+                "ParentResourceNotFound",
+                format!("Failed to perform '{op}' on resource(s) of type '{short}', because the parent resource '{p}' could not be found."),
+            ));
         }
     }
     Ok(())

@@ -1,0 +1,241 @@
+//! az commands: each turns its parsed arguments into ARM requests (exactly the requests
+//! the real az 2.91 sends, where that matters) and returns the result az would print.
+//!
+//! Architecture Invariant: no Azure rule lives here. A command may shape a request and its
+//! output (defaults, wrappers, name-to-id expansion, as the real CLI does client-side), but
+//! validation and state changes belong to `vnetlab_arm`.
+
+use crate::args::ParsedArgs;
+use crate::client::ArmClient;
+use crate::error::CliError;
+use crate::output::TableTransformer;
+use serde_json::{json, Map, Value};
+use vnetlab_arm::{ArmRequest, ArmResponse, Method};
+
+pub mod account;
+pub mod generic_update;
+pub mod group;
+pub mod network_vnet;
+pub mod peering;
+pub mod subnet;
+
+/// How a command's result is turned into az's printed shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// AAZ commands: `properties` flattened, nulls dropped, resourceGroup injected.
+    Aaz,
+    /// SDK/knack commands (`group`, `account`): nulls kept, nothing flattened.
+    Sdk,
+}
+
+pub type Handler = fn(&mut Ctx) -> Result<Value, CliError>;
+
+/// One implemented command.
+pub struct CommandImpl {
+    pub name: &'static str,
+    pub handler: Handler,
+    pub shape: Shape,
+    pub table: Option<TableTransformer>,
+}
+
+/// Every implemented command, from every module.
+pub fn all() -> Vec<CommandImpl> {
+    let mut v = Vec::new();
+    v.extend(group::commands());
+    v.extend(account::commands());
+    v.extend(network_vnet::commands());
+    v.extend(subnet::commands());
+    v.extend(peering::commands());
+    v
+}
+
+/// The implementation of a command name (`network vnet create`), if vnetlab has one.
+pub fn find(name: &str) -> Option<CommandImpl> {
+    all().into_iter().find(|c| c.name == name)
+}
+
+/// What a command runs with.
+pub struct Ctx<'a> {
+    pub client: &'a dyn ArmClient,
+    pub args: &'a ParsedArgs,
+    /// `network vnet create`.
+    pub command: &'a str,
+    /// Lines printed to stderr as `WARNING: …` before the output.
+    pub warnings: Vec<String>,
+    /// Whether stdin is a terminal (confirmation prompts).
+    pub interactive: bool,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn subscription(&self) -> String {
+        self.client.subscription_id()
+    }
+
+    pub fn str(&self, dest: &str) -> Option<String> {
+        self.args.str(dest).map(str::to_string)
+    }
+
+    pub fn flag(&self, dest: &str) -> Option<bool> {
+        self.args.bool(dest)
+    }
+
+    pub fn list(&self, dest: &str) -> Option<Vec<String>> {
+        self.args.list(dest).map(|l| l.to_vec())
+    }
+
+    pub fn given(&self, dest: &str) -> bool {
+        self.args.is_given(dest)
+    }
+
+    pub fn is_null(&self, dest: &str) -> bool {
+        matches!(self.args.values.get(dest), Some(crate::args::ArgValue::Null))
+    }
+
+    /// A value that the AAZ layer requires at run time (`Missing required field: -n`).
+    pub fn required(&self, dest: &str, flag: &str) -> Result<String, CliError> {
+        self.str(dest)
+            .ok_or_else(|| CliError::validation(format!("InvalidArgumentValue: Missing required field: {flag}")))
+    }
+
+    pub fn resource_group(&self) -> Result<String, CliError> {
+        self.required("resource_group", "-g")
+    }
+
+    /// `/subscriptions/S/resourceGroups/rg/providers/Microsoft.Network/{path}`.
+    pub fn network_path(&self, rg: &str, path: &str) -> String {
+        format!("/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.Network/{path}", self.subscription())
+    }
+
+    pub fn group_path(&self, rg: &str) -> String {
+        format!("/subscriptions/{}/resourceGroups/{rg}", self.subscription())
+    }
+
+    /// A name-or-id argument: a bare name becomes an id of `type_segment` in `rg`.
+    pub fn name_or_id(&self, value: &str, rg: &str, type_segment: &str) -> String {
+        if value.starts_with('/') {
+            value.to_string()
+        } else {
+            self.network_path(rg, &format!("{type_segment}/{value}"))
+        }
+    }
+
+    /// Sends a request; an error response becomes az's service error.
+    pub fn send(&self, req: ArmRequest) -> Result<ArmResponse, CliError> {
+        let resp = self.client.send(&req);
+        if resp.is_success() {
+            Ok(resp)
+        } else {
+            Err(service_error(&resp))
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Result<Value, CliError> {
+        Ok(self.send(ArmRequest::get(path))?.body.unwrap_or(Value::Null))
+    }
+
+    pub fn put(&self, path: &str, body: Value) -> Result<Value, CliError> {
+        Ok(self.send(ArmRequest::put(path, body))?.body.unwrap_or(Value::Null))
+    }
+
+    pub fn delete(&self, path: &str) -> Result<Value, CliError> {
+        self.send(ArmRequest::new(Method::Delete, path))?;
+        Ok(Value::Null)
+    }
+
+    /// A list endpoint's items (`value`), following `nextLink` paging.
+    pub fn list_all(&self, path: &str) -> Result<Value, CliError> {
+        let body = self.get(path)?;
+        Ok(body.get("value").cloned().unwrap_or_else(|| json!([])))
+    }
+
+    /// The location for a create: `-l`, else the resource group's (az GETs the group).
+    pub fn location_or_group(&self, rg: &str) -> Result<String, CliError> {
+        match self.str("location") {
+            Some(l) => Ok(l),
+            None => {
+                let g = self.get(&self.group_path(rg))?;
+                Ok(g.get("location").and_then(Value::as_str).unwrap_or_default().to_string())
+            }
+        }
+    }
+
+    /// `--tags` on AAZ commands: every item must be `key=value`.
+    pub fn aaz_tags(&self) -> Result<Option<Value>, CliError> {
+        let Some(items) = self.list("tags") else { return Ok(None) };
+        let mut m = Map::new();
+        for item in items {
+            if item.is_empty() {
+                continue;
+            }
+            let Some((k, v)) = item.split_once('=') else {
+                return Err(CliError::validation(format!(
+                    "Failed to parse '--tags' argument: dict type value expected, got '{item}'(<class 'str'>)"
+                )));
+            };
+            m.insert(k.to_string(), Value::String(v.to_string()));
+        }
+        Ok(Some(Value::Object(m)))
+    }
+
+    /// `--tags` on knack/SDK commands: `a=b c` → `{"a": "b", "c": ""}`; `''` clears.
+    pub fn knack_tags(&self) -> Option<Value> {
+        let items = self.list("tags")?;
+        let mut m = Map::new();
+        for item in items {
+            if item.is_empty() {
+                continue;
+            }
+            let (k, v) = item.split_once('=').unwrap_or((item.as_str(), ""));
+            m.insert(k.to_string(), Value::String(v.to_string()));
+        }
+        Some(Value::Object(m))
+    }
+
+    /// The ids a show/update/delete targets: `--ids`, or the one built from `-g`/names.
+    pub fn targets(&self, build: impl Fn(&Self) -> Result<String, CliError>) -> Result<Vec<String>, CliError> {
+        match self.list("ids") {
+            Some(ids) if !ids.is_empty() => Ok(ids),
+            _ => Ok(vec![build(self)?]),
+        }
+    }
+}
+
+/// az's rendering of an ARM error (azure-core `HttpResponseError` + `ODataV4Format`):
+/// exit 3 for 404, 1 otherwise.
+pub fn service_error(resp: &ArmResponse) -> CliError {
+    let e = resp.to_error().unwrap_or_else(|| vnetlab_arm::ArmError::internal("unexpected response"));
+    let (code, message) = if e.code.is_empty() {
+        ("Unknown".to_string(), format!("Operation returned an invalid status code {}", resp.status))
+    } else {
+        (e.code.clone(), e.message.clone())
+    };
+    let mut text = format!("ERROR: ({code}) {message}\nCode: {code}\nMessage: {message}\n");
+    if !e.details.is_empty() {
+        text.push_str("Exception Details:");
+        for d in &e.details {
+            text.push_str(&format!("\t({}) {}\n\tCode: {}\n\tMessage: {}\n", d.code, d.message, d.code, d.message));
+        }
+    }
+    CliError::raw(if resp.status == 404 { 3 } else { 1 }, text)
+}
+
+/// Runs every target of a show-like command: one result, or a list with `--ids` of several.
+pub fn for_each_target(ctx: &Ctx, paths: Vec<String>, f: impl Fn(&str) -> Result<Value, CliError>) -> Result<Value, CliError> {
+    if paths.len() == 1 {
+        return f(&paths[0]);
+    }
+    paths.iter().map(|p| f(p)).collect::<Result<Vec<_>, _>>().map(Value::Array).map(|v| {
+        let _ = ctx;
+        v
+    })
+}
+
+/// Reads a string field of a (flattened or ARM) object.
+pub fn s<'v>(v: &'v Value, pointer: &str) -> &'v str {
+    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+}
+
+/// A `{ "id": … }` reference.
+pub fn id_ref(id: &str) -> Value {
+    json!({ "id": id })
+}
