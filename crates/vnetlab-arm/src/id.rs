@@ -89,7 +89,7 @@ impl ResourceId {
         if parts.len() == 4 {
             return Ok(rid);
         }
-        if parts.len() < 8 || !parts[4].eq_ignore_ascii_case("providers") || parts.len() % 2 != 0 {
+        if parts.len() < 8 || !parts[4].eq_ignore_ascii_case("providers") || !parts.len().is_multiple_of(2) {
             return Err(bad());
         }
         rid.namespace = canonical_namespace(parts[5]);

@@ -241,7 +241,7 @@ impl<S: Store> Arm<S> {
                             segs[..pairs * 2].join("/")
                         );
                         let id = ResourceId::parse(&full_id)?;
-                        if segs.len() % 2 == 0 {
+                        if segs.len().is_multiple_of(2) {
                             kind_of(&id)?;
                             return Ok(Target::Resource(id));
                         }

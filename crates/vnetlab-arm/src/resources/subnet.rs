@@ -45,6 +45,7 @@ pub fn in_use_cannot_delete(subnet: &ResourceId, user: &str) -> ArmError {
 
 /// Validates a subnet's requested properties in the context of its VNet and returns the
 /// properties to store. `siblings` are the other subnets' (name, prefixes) after this change.
+#[allow(clippy::too_many_arguments)]
 pub fn validate(
     cx: &mut Cx,
     vnet: &ResourceId,
