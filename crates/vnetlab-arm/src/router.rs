@@ -32,6 +32,8 @@ enum Target {
     Resource(ResourceId),
     /// A POST action on a resource (`…/effectiveRouteTable`).
     Action { id: ResourceId, action: String },
+    /// A GET of a named view under a resource (`…/instanceView`).
+    View { id: ResourceId, view: String },
 }
 
 impl<S: Store> Arm<S> {
@@ -63,7 +65,17 @@ impl<S: Store> Arm<S> {
                 let kind = kind_of(&id)?;
                 check_parents(rx, &id, "read")?;
                 let stored = rx.get(&id)?.ok_or_else(|| not_found(&id))?;
-                Ok(ArmResponse::ok(kind.render(rx, &id, &stored)?))
+                let body = match req.query_value("$expand") {
+                    Some(expand) => kind.render_expanded(rx, &id, &stored, expand)?,
+                    None => kind.render(rx, &id, &stored)?,
+                };
+                Ok(ArmResponse::ok(body))
+            }),
+            (Method::Get, Target::View { id, view }) => self.read(|rx| {
+                let kind = kind_of(&id)?;
+                check_parents(rx, &id, "read")?;
+                let stored = rx.get(&id)?.ok_or_else(|| not_found(&id))?;
+                Ok(ArmResponse::ok(kind.view(rx, &id, &stored, &view)?))
             }),
             (Method::Head, Target::Resource(id)) => self.read(|rx| {
                 Ok(if rx.get(&id)?.is_some() { ArmResponse::no_content() } else { ArmResponse { status: 404, body: None } })
@@ -251,6 +263,7 @@ impl<S: Store> Arm<S> {
                             Some(t) if method == Method::Get => Ok(Target::ChildList { parent: id, full_type: t.to_string() }),
                             Some(t) => Err(unknown_type(t)),
                             None if method == Method::Post => Ok(Target::Action { id, action: last.to_string() }),
+                            None if method == Method::Get => Ok(Target::View { id, view: last.to_string() }),
                             None => Err(unknown_type(&child_type)),
                         }
                     }

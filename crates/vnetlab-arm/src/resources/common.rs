@@ -252,3 +252,50 @@ pub fn parse_prefix(p: &str, owner: &ResourceId) -> ArmResult<vnetlab_ipam::IpNe
 pub fn str_array(items: &[String]) -> Value {
     Value::Array(items.iter().map(|s| Value::String(s.clone())).collect())
 }
+
+// ---- Helpers shared by the NIC / public IP / VM / gateway / DNS kinds ----
+
+/// An optional enum-valued string property, matched case-insensitively and returned in
+/// Azure's canonical spelling (`ipsec` → `IPsec`); `default` when absent.
+pub fn enum_choice(props: &Map<String, Value>, key: &str, allowed: &[&str], default: &str) -> ArmResult<String> {
+    match opt_str(props, key)? {
+        None => Ok(default.to_string()),
+        Some(v) => allowed.iter().find(|a| a.eq_ignore_ascii_case(v)).map(|a| a.to_string()).ok_or_else(|| {
+            ArmError::bad_request(
+                "InvalidRequestFormat",
+                format!("Value '{v}' is not valid for property '{key}'. Allowed values: {}.", allowed.join(", ")),
+            )
+        }),
+    }
+}
+
+/// A stable 64-bit FNV-1a hash (derived identifiers: MAC addresses, DNS suffixes).
+pub fn stable_hash(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The `resourceGuid` of an existing record, or a new one.
+pub fn keep_or_new_guid(cx: &mut crate::cx::Cx, existing: Option<&Value>) -> ArmResult<String> {
+    match existing.and_then(|e| e.pointer("/properties/resourceGuid")).and_then(Value::as_str) {
+        Some(g) => Ok(g.to_string()),
+        None => cx.guid(),
+    }
+}
+
+/// A tracked resource cannot move to another region on update.
+pub fn check_location_unchanged(id: &ResourceId, existing: Option<&Value>, location: &str) -> ArmResult<()> {
+    if let Some(old_loc) = existing.and_then(|e| e.get("location")).and_then(Value::as_str) {
+        if old_loc != location {
+            return Err(ArmError::bad_request(
+                "InvalidRequestFormat",
+                format!("Changing property 'location' is not allowed: the resource {id} is in {old_loc}."),
+            ));
+        }
+    }
+    Ok(())
+}

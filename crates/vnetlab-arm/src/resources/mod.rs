@@ -9,12 +9,26 @@ use crate::request::{ArmRequest, ArmResponse};
 use crate::store::Ref;
 use serde_json::{json, Map, Value};
 
+pub mod application_security_group;
 pub mod common;
+pub mod connection;
+pub mod local_network_gateway;
+pub mod network_interface;
+pub mod network_security_group;
 pub mod network_watcher;
 pub mod peering;
+pub mod private_dns;
+pub mod private_dns_link;
+pub mod private_ip;
+pub mod public_ip_address;
 pub mod resource_group;
+pub mod route;
+pub mod route_table;
+pub mod security_rule;
 pub mod subnet;
+pub mod virtual_machine;
 pub mod virtual_network;
+pub mod virtual_network_gateway;
 
 pub use common::*;
 
@@ -45,6 +59,16 @@ pub trait ResourceKind: Sync {
         rx.children(parent, self.full_type())
     }
 
+    /// The rendering with `$expand=…` (e.g. a VM's `instanceView`).
+    fn render_expanded(&self, rx: &Rx, id: &ResourceId, stored: &Value, _expand: &str) -> ArmResult<Value> {
+        self.render(rx, id, stored)
+    }
+
+    /// A GET of a named view under a resource (`…/{vm}/instanceView`, `…/{connection}/sharedkey`).
+    fn view(&self, _rx: &Rx, id: &ResourceId, _stored: &Value, view: &str) -> ArmResult<Value> {
+        Err(ArmError::not_supported(format!("GET '{view}' on {}", id.full_type())))
+    }
+
     /// A POST action (`…/{name}/{action}`).
     fn action(&self, _cx: &mut Cx, id: &ResourceId, _stored: &Value, action: &str, _body: &Value) -> ArmResult<ArmResponse> {
         Err(ArmError::not_supported(format!("The action '{action}' on {}", id.full_type())))
@@ -57,6 +81,22 @@ static KINDS: &[&dyn ResourceKind] = &[
     &subnet::Subnets,
     &peering::Peerings,
     &network_watcher::NetworkWatchers,
+    &network_security_group::NetworkSecurityGroups,
+    &network_security_group::DefaultSecurityRules,
+    &security_rule::SecurityRules,
+    &application_security_group::ApplicationSecurityGroups,
+    &route_table::RouteTables,
+    &route::Routes,
+    &network_interface::NetworkInterfaces,
+    &network_interface::NicIpConfigurations,
+    &public_ip_address::PublicIpAddresses,
+    &virtual_machine::VirtualMachines,
+    &virtual_network_gateway::VirtualNetworkGateways,
+    &local_network_gateway::LocalNetworkGateways,
+    &connection::Connections,
+    &private_dns::PrivateDnsZones,
+    &private_dns::ARecordSets,
+    &private_dns_link::VirtualNetworkLinks,
 ];
 
 /// The implementation of a (canonical or not) full type name.
