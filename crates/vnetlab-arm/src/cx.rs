@@ -74,7 +74,10 @@ pub struct Cx<'a> {
 
 impl<'a> Cx<'a> {
     pub fn rx(&self) -> Rx<'_> {
-        Rx { txn: &*self.txn, config: self.config }
+        Rx {
+            txn: &*self.txn,
+            config: self.config,
+        }
     }
 
     pub fn get(&self, id: &ResourceId) -> ArmResult<Option<Value>> {
@@ -93,7 +96,11 @@ impl<'a> Cx<'a> {
     pub fn guid(&mut self) -> ArmResult<String> {
         if self.config.deterministic {
             let n = self.txn.next_sequence()?;
-            Ok(uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("vnetlab-{n}").as_bytes()).to_string())
+            Ok(uuid::Uuid::new_v5(
+                &uuid::Uuid::NAMESPACE_OID,
+                format!("vnetlab-{n}").as_bytes(),
+            )
+            .to_string())
         } else {
             Ok(uuid::Uuid::new_v4().to_string())
         }
@@ -106,7 +113,9 @@ impl<'a> Cx<'a> {
 
     /// Gives the tracked resource a new etag (any change to it or a child is a new version).
     pub fn touch(&mut self, root: &ResourceId) -> ArmResult<()> {
-        let Some(mut body) = self.get(root)? else { return Ok(()) };
+        let Some(mut body) = self.get(root)? else {
+            return Ok(());
+        };
         body["etag"] = Value::String(self.etag()?);
         let refs = crate::resources::refs_of(root, &body);
         self.put(root, &body, &refs)

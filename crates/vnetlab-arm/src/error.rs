@@ -17,7 +17,12 @@ pub type ArmResult<T> = Result<T, ArmError>;
 
 impl ArmError {
     pub fn new(status: u16, code: impl Into<String>, message: impl Into<String>) -> Self {
-        ArmError { status, code: code.into(), message: message.into(), details: Vec::new() }
+        ArmError {
+            status,
+            code: code.into(),
+            message: message.into(),
+            details: Vec::new(),
+        }
     }
 
     pub fn bad_request(code: impl Into<String>, message: impl Into<String>) -> Self {
@@ -29,7 +34,11 @@ impl ArmError {
     }
 
     pub fn resource_group_not_found(rg: &str) -> Self {
-        Self::new(404, "ResourceGroupNotFound", format!("Resource group '{rg}' could not be found."))
+        Self::new(
+            404,
+            "ResourceGroupNotFound",
+            format!("Resource group '{rg}' could not be found."),
+        )
     }
 
     /// ARM's 404 for a tracked (top-level) resource.
@@ -72,8 +81,12 @@ impl ArmError {
     pub fn to_body(&self) -> Value {
         let mut inner = json!({ "code": self.code, "message": self.message });
         if !self.details.is_empty() {
-            inner["details"] =
-                Value::Array(self.details.iter().map(|d| d.to_body()["error"].clone()).collect());
+            inner["details"] = Value::Array(
+                self.details
+                    .iter()
+                    .map(|d| d.to_body()["error"].clone())
+                    .collect(),
+            );
         }
         json!({ "error": inner })
     }

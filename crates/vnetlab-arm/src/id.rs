@@ -33,7 +33,10 @@ pub const KNOWN_TYPES: &[&str] = &[
 
 /// The canonical spelling of a known type, matched case-insensitively.
 pub fn canonical_type(t: &str) -> Option<&'static str> {
-    KNOWN_TYPES.iter().copied().find(|k| k.eq_ignore_ascii_case(t))
+    KNOWN_TYPES
+        .iter()
+        .copied()
+        .find(|k| k.eq_ignore_ascii_case(t))
 }
 
 /// A parsed resource id (tracked resource or a child of one).
@@ -70,7 +73,8 @@ impl ResourceId {
     /// A child of this resource.
     pub fn child(&self, type_segment: &str, name: &str) -> Self {
         let mut c = self.clone();
-        c.segments.push((type_segment.to_string(), name.to_string()));
+        c.segments
+            .push((type_segment.to_string(), name.to_string()));
         c
     }
 
@@ -78,7 +82,12 @@ impl ResourceId {
     /// collapses duplicate slashes (az's generic client sends `Microsoft.Network//type`).
     pub fn parse(id: &str) -> ArmResult<Self> {
         let parts: Vec<&str> = id.split('/').filter(|p| !p.is_empty()).collect();
-        let bad = || ArmError::bad_request("InvalidResourceId", format!("'{id}' is not a valid resource id."));
+        let bad = || {
+            ArmError::bad_request(
+                "InvalidResourceId",
+                format!("'{id}' is not a valid resource id."),
+            )
+        };
         if parts.len() < 4
             || !parts[0].eq_ignore_ascii_case("subscriptions")
             || !parts[2].eq_ignore_ascii_case("resourceGroups")
@@ -89,12 +98,16 @@ impl ResourceId {
         if parts.len() == 4 {
             return Ok(rid);
         }
-        if parts.len() < 8 || !parts[4].eq_ignore_ascii_case("providers") || !parts.len().is_multiple_of(2) {
+        if parts.len() < 8
+            || !parts[4].eq_ignore_ascii_case("providers")
+            || !parts.len().is_multiple_of(2)
+        {
             return Err(bad());
         }
         rid.namespace = canonical_namespace(parts[5]);
         for pair in parts[6..].chunks(2) {
-            rid.segments.push((pair[0].to_string(), pair[1].to_string()));
+            rid.segments
+                .push((pair[0].to_string(), pair[1].to_string()));
         }
         // Canonicalise the type segments when the full type is known.
         let full = rid.full_type();
@@ -121,7 +134,10 @@ impl ResourceId {
     }
 
     pub fn name(&self) -> &str {
-        self.segments.last().map(|(_, n)| n.as_str()).unwrap_or(&self.resource_group)
+        self.segments
+            .last()
+            .map(|(_, n)| n.as_str())
+            .unwrap_or(&self.resource_group)
     }
 
     pub fn is_resource_group(&self) -> bool {
@@ -160,7 +176,11 @@ impl ResourceId {
 
 impl fmt::Display for ResourceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "/subscriptions/{}/resourceGroups/{}", self.subscription, self.resource_group)?;
+        write!(
+            f,
+            "/subscriptions/{}/resourceGroups/{}",
+            self.subscription, self.resource_group
+        )?;
         if self.segments.is_empty() {
             return Ok(());
         }
@@ -173,7 +193,11 @@ impl fmt::Display for ResourceId {
 }
 
 fn canonical_namespace(ns: &str) -> String {
-    for known in ["Microsoft.Network", "Microsoft.Compute", "Microsoft.Resources"] {
+    for known in [
+        "Microsoft.Network",
+        "Microsoft.Compute",
+        "Microsoft.Resources",
+    ] {
         if known.eq_ignore_ascii_case(ns) {
             return known.to_string();
         }
@@ -206,8 +230,13 @@ mod tests {
         assert_eq!(id.full_type(), "Microsoft.Network/virtualNetworks/subnets");
         assert_eq!(id.name(), "s1");
         assert_eq!(id.parent().unwrap().name(), "v1");
-        assert_eq!(id.tracked_root().full_type(), "Microsoft.Network/virtualNetworks");
-        assert!(ResourceId::parse("/subscriptions/S/resourceGroups/rg").unwrap().is_resource_group());
+        assert_eq!(
+            id.tracked_root().full_type(),
+            "Microsoft.Network/virtualNetworks"
+        );
+        assert!(ResourceId::parse("/subscriptions/S/resourceGroups/rg")
+            .unwrap()
+            .is_resource_group());
         assert!(ResourceId::parse("/subscriptions/S").is_err());
         assert!(ResourceId::parse("/subscriptions/S/resourceGroups/rg/providers/X/y").is_err());
     }

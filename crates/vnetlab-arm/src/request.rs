@@ -96,19 +96,31 @@ pub struct ArmResponse {
 
 impl ArmResponse {
     pub fn ok(body: Value) -> Self {
-        ArmResponse { status: 200, body: Some(body) }
+        ArmResponse {
+            status: 200,
+            body: Some(body),
+        }
     }
 
     pub fn created(body: Value) -> Self {
-        ArmResponse { status: 201, body: Some(body) }
+        ArmResponse {
+            status: 201,
+            body: Some(body),
+        }
     }
 
     pub fn no_content() -> Self {
-        ArmResponse { status: 204, body: None }
+        ArmResponse {
+            status: 204,
+            body: None,
+        }
     }
 
     pub fn error(err: &ArmError) -> Self {
-        ArmResponse { status: err.status, body: Some(err.to_body()) }
+        ArmResponse {
+            status: err.status,
+            body: Some(err.to_body()),
+        }
     }
 
     pub fn is_success(&self) -> bool {
@@ -121,7 +133,12 @@ impl ArmResponse {
             return None;
         }
         let err = self.body.as_ref().and_then(|b| b.get("error"));
-        let field = |k: &str| err.and_then(|e| e.get(k)).and_then(Value::as_str).unwrap_or("").to_string();
+        let field = |k: &str| {
+            err.and_then(|e| e.get(k))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
         let mut e = ArmError::new(self.status, field("code"), field("message"));
         if let Some(details) = err.and_then(|e| e.get("details")).and_then(Value::as_array) {
             e.details = details

@@ -25,15 +25,27 @@ enum Target {
     Provider(String),
     ResourceGroups,
     /// A list of tracked resources of a type: subscription-wide, or in one group.
-    TrackedList { full_type: String, resource_group: Option<String> },
+    TrackedList {
+        full_type: String,
+        resource_group: Option<String>,
+    },
     /// A list of children of a resource.
-    ChildList { parent: ResourceId, full_type: String },
+    ChildList {
+        parent: ResourceId,
+        full_type: String,
+    },
     /// One resource (or resource group).
     Resource(ResourceId),
     /// A POST action on a resource (`…/effectiveRouteTable`).
-    Action { id: ResourceId, action: String },
+    Action {
+        id: ResourceId,
+        action: String,
+    },
     /// A GET of a named view under a resource (`…/instanceView`).
-    View { id: ResourceId, view: String },
+    View {
+        id: ResourceId,
+        view: String,
+    },
 }
 
 impl<S: Store> Arm<S> {
@@ -52,15 +64,31 @@ impl<S: Store> Arm<S> {
     fn dispatch(&self, req: &ArmRequest) -> ArmResult<ArmResponse> {
         let target = self.parse_target(&req.path, req.method)?;
         match (req.method, target) {
-            (Method::Get, Target::Subscriptions) => Ok(ArmResponse::ok(json!({ "value": [self.subscription_body()] }))),
+            (Method::Get, Target::Subscriptions) => Ok(ArmResponse::ok(
+                json!({ "value": [self.subscription_body()] }),
+            )),
             (Method::Get, Target::Subscription) => Ok(ArmResponse::ok(self.subscription_body())),
-            (Method::Get, Target::Provider(ns)) => Ok(ArmResponse::ok(resources::provider_body(&self.config, &ns))),
+            (Method::Get, Target::Provider(ns)) => {
+                Ok(ArmResponse::ok(resources::provider_body(&self.config, &ns)))
+            }
             (Method::Get, Target::ResourceGroups) => self.read(|rx| {
-                let groups = rx.txn.list("Microsoft.Resources/resourceGroups", &self.config.subscription_id, None)?;
+                let groups = rx.txn.list(
+                    "Microsoft.Resources/resourceGroups",
+                    &self.config.subscription_id,
+                    None,
+                )?;
                 Ok(ArmResponse::ok(json!({ "value": groups })))
             }),
-            (Method::Get, Target::TrackedList { full_type, resource_group }) => self.list_tracked(&full_type, resource_group.as_deref()),
-            (Method::Get, Target::ChildList { parent, full_type }) => self.list_children(&parent, &full_type),
+            (
+                Method::Get,
+                Target::TrackedList {
+                    full_type,
+                    resource_group,
+                },
+            ) => self.list_tracked(&full_type, resource_group.as_deref()),
+            (Method::Get, Target::ChildList { parent, full_type }) => {
+                self.list_children(&parent, &full_type)
+            }
             (Method::Get, Target::Resource(id)) => self.read(|rx| {
                 let kind = kind_of(&id)?;
                 check_parents(rx, &id, "read")?;
@@ -78,7 +106,14 @@ impl<S: Store> Arm<S> {
                 Ok(ArmResponse::ok(kind.view(rx, &id, &stored, &view)?))
             }),
             (Method::Head, Target::Resource(id)) => self.read(|rx| {
-                Ok(if rx.get(&id)?.is_some() { ArmResponse::no_content() } else { ArmResponse { status: 404, body: None } })
+                Ok(if rx.get(&id)?.is_some() {
+                    ArmResponse::no_content()
+                } else {
+                    ArmResponse {
+                        status: 404,
+                        body: None,
+                    }
+                })
             }),
             (Method::Put, Target::Resource(id)) => self.put(&id, req),
             (Method::Patch, Target::Resource(id)) => self.patch(&id, req),
@@ -95,17 +130,30 @@ impl<S: Store> Arm<S> {
             (m, _) => Err(ArmError::new(
                 405,
                 "MethodNotAllowed",
-                format!("The requested resource does not support http method '{}'.", method_name(m)),
+                format!(
+                    "The requested resource does not support http method '{}'.",
+                    method_name(m)
+                ),
             )),
         }
     }
 
     fn read<R>(&self, f: impl FnOnce(&Rx) -> ArmResult<R>) -> ArmResult<R> {
-        self.store.read(|txn| f(&Rx { txn, config: &self.config }))
+        self.store.read(|txn| {
+            f(&Rx {
+                txn,
+                config: &self.config,
+            })
+        })
     }
 
     fn write<R>(&self, f: impl FnOnce(&mut Cx) -> ArmResult<R>) -> ArmResult<R> {
-        self.store.write(|txn| f(&mut Cx { txn, config: &self.config }))
+        self.store.write(|txn| {
+            f(&mut Cx {
+                txn,
+                config: &self.config,
+            })
+        })
     }
 
     fn subscription_body(&self) -> Value {
@@ -121,7 +169,11 @@ impl<S: Store> Arm<S> {
         })
     }
 
-    fn list_tracked(&self, full_type: &str, resource_group: Option<&str>) -> ArmResult<ArmResponse> {
+    fn list_tracked(
+        &self,
+        full_type: &str,
+        resource_group: Option<&str>,
+    ) -> ArmResult<ArmResponse> {
         let kind = kind_for(full_type).ok_or_else(|| unknown_type(full_type))?;
         self.read(|rx| {
             if let Some(rg) = resource_group {
@@ -129,7 +181,10 @@ impl<S: Store> Arm<S> {
                 rx.get(&rg_id)?.ok_or_else(|| not_found(&rg_id))?;
             }
             let mut value = Vec::new();
-            for stored in rx.txn.list(full_type, &self.config.subscription_id, resource_group)? {
+            for stored in rx
+                .txn
+                .list(full_type, &self.config.subscription_id, resource_group)?
+            {
                 let id = stored_id(&stored)?;
                 value.push(kind.render(rx, &id, &stored)?);
             }
@@ -169,7 +224,11 @@ impl<S: Store> Arm<S> {
             }
             let stored = cx.require(id)?;
             let rendered = kind.render(&cx.rx(), id, &stored)?;
-            Ok(if existing.is_some() { ArmResponse::ok(rendered) } else { ArmResponse::created(rendered) })
+            Ok(if existing.is_some() {
+                ArmResponse::ok(rendered)
+            } else {
+                ArmResponse::created(rendered)
+            })
         })
     }
 
@@ -203,20 +262,31 @@ impl<S: Store> Arm<S> {
             }
             // A missing parent means the child is gone too: ARM answers 204 for children,
             // and 404 only for the group.
-            let Some(stored) = cx.get(id)? else { return Ok(ArmResponse::no_content()) };
+            let Some(stored) = cx.get(id)? else {
+                return Ok(ArmResponse::no_content());
+            };
             check_preconditions(req, id, Some(&stored), &cx.rx())?;
             kind.delete(cx, id, &stored)?;
             if id.segments.len() > 1 {
                 cx.touch(&id.tracked_root())?;
             }
-            Ok(ArmResponse { status: 200, body: None })
+            Ok(ArmResponse {
+                status: 200,
+                body: None,
+            })
         })
     }
 
     fn parse_target(&self, path: &str, method: Method) -> ArmResult<Target> {
         let path = path.split('?').next().unwrap_or("");
         let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
-        let bad_path = || ArmError::new(404, "InvalidPath", format!("The path '{path}' is not a valid Azure Resource Manager path."));
+        let bad_path = || {
+            ArmError::new(
+                404,
+                "InvalidPath",
+                format!("The path '{path}' is not a valid Azure Resource Manager path."),
+            )
+        };
         if parts.is_empty() || !parts[0].eq_ignore_ascii_case("subscriptions") {
             return Err(bad_path());
         }
@@ -234,16 +304,25 @@ impl<S: Store> Arm<S> {
         match rest {
             [] => Ok(Target::Subscription),
             [p, ns] if p.eq_ignore_ascii_case("providers") => Ok(Target::Provider(ns.to_string())),
-            [p, ns, t] if p.eq_ignore_ascii_case("providers") => Ok(Target::TrackedList { full_type: resolve_type(ns, &[t])?, resource_group: None }),
+            [p, ns, t] if p.eq_ignore_ascii_case("providers") => Ok(Target::TrackedList {
+                full_type: resolve_type(ns, &[t])?,
+                resource_group: None,
+            }),
             [g] if g.eq_ignore_ascii_case("resourceGroups") => Ok(Target::ResourceGroups),
             [g, rg, tail @ ..] if g.eq_ignore_ascii_case("resourceGroups") => {
                 let rg = rg.to_string();
                 match tail {
-                    [] => Ok(Target::Resource(ResourceId::resource_group(&self.config.subscription_id, &rg))),
-                    [p, ns, t] if p.eq_ignore_ascii_case("providers") => {
-                        Ok(Target::TrackedList { full_type: resolve_type(ns, &[t])?, resource_group: Some(rg) })
-                    }
-                    [p, ns, segs @ ..] if p.eq_ignore_ascii_case("providers") && segs.len() >= 2 => {
+                    [] => Ok(Target::Resource(ResourceId::resource_group(
+                        &self.config.subscription_id,
+                        &rg,
+                    ))),
+                    [p, ns, t] if p.eq_ignore_ascii_case("providers") => Ok(Target::TrackedList {
+                        full_type: resolve_type(ns, &[t])?,
+                        resource_group: Some(rg),
+                    }),
+                    [p, ns, segs @ ..]
+                        if p.eq_ignore_ascii_case("providers") && segs.len() >= 2 =>
+                    {
                         let pairs = segs.len() / 2;
                         let full_id = format!(
                             "/subscriptions/{}/resourceGroups/{}/providers/{}/{}",
@@ -260,10 +339,19 @@ impl<S: Store> Arm<S> {
                         let last = segs[segs.len() - 1];
                         let child_type = format!("{}/{}", id.full_type(), last);
                         match canonical_type(&child_type) {
-                            Some(t) if method == Method::Get => Ok(Target::ChildList { parent: id, full_type: t.to_string() }),
+                            Some(t) if method == Method::Get => Ok(Target::ChildList {
+                                parent: id,
+                                full_type: t.to_string(),
+                            }),
                             Some(t) => Err(unknown_type(t)),
-                            None if method == Method::Post => Ok(Target::Action { id, action: last.to_string() }),
-                            None if method == Method::Get => Ok(Target::View { id, view: last.to_string() }),
+                            None if method == Method::Post => Ok(Target::Action {
+                                id,
+                                action: last.to_string(),
+                            }),
+                            None if method == Method::Get => Ok(Target::View {
+                                id,
+                                view: last.to_string(),
+                            }),
                             None => Err(unknown_type(&child_type)),
                         }
                     }
@@ -288,7 +376,9 @@ fn method_name(m: Method) -> &'static str {
 
 fn resolve_type(ns: &str, segs: &[&str]) -> ArmResult<String> {
     let t = format!("{ns}/{}", segs.join("/"));
-    canonical_type(&t).map(str::to_string).ok_or_else(|| unknown_type(&t))
+    canonical_type(&t)
+        .map(str::to_string)
+        .ok_or_else(|| unknown_type(&t))
 }
 
 fn kind_of(id: &ResourceId) -> ArmResult<&'static dyn ResourceKind> {
@@ -298,7 +388,8 @@ fn kind_of(id: &ResourceId) -> ArmResult<&'static dyn ResourceKind> {
 
 fn unknown_type(t: &str) -> ArmError {
     let ns = t.split('/').next().unwrap_or("");
-    if ns.eq_ignore_ascii_case("Microsoft.Network") || ns.eq_ignore_ascii_case("Microsoft.Compute") {
+    if ns.eq_ignore_ascii_case("Microsoft.Network") || ns.eq_ignore_ascii_case("Microsoft.Compute")
+    {
         ArmError::not_supported(format!("Resource type '{t}'"))
     } else {
         ArmError::bad_request(
@@ -309,7 +400,10 @@ fn unknown_type(t: &str) -> ArmError {
 }
 
 pub(crate) fn stored_id(stored: &Value) -> ArmResult<ResourceId> {
-    let id = stored.get("id").and_then(Value::as_str).ok_or_else(|| ArmError::internal("stored record without id"))?;
+    let id = stored
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ArmError::internal("stored record without id"))?;
     ResourceId::parse(id)
 }
 
@@ -334,7 +428,10 @@ fn check_parents(rx: &Rx, id: &ResourceId, op: &str) -> ArmResult<()> {
     for p in ancestors.iter().rev() {
         if rx.get(p)?.is_none() {
             let child_type = id.full_type();
-            let short = child_type.split_once('/').map(|(_, t)| t).unwrap_or(&child_type);
+            let short = child_type
+                .split_once('/')
+                .map(|(_, t)| t)
+                .unwrap_or(&child_type);
             return Err(ArmError::new(
                 404,
                 "ParentResourceNotFound",
@@ -346,15 +443,31 @@ fn check_parents(rx: &Rx, id: &ResourceId, op: &str) -> ArmResult<()> {
 }
 
 /// `If-Match` / `If-None-Match` against the tracked resource's etag (412 on mismatch).
-fn check_preconditions(req: &ArmRequest, id: &ResourceId, existing: Option<&Value>, rx: &Rx) -> ArmResult<()> {
+fn check_preconditions(
+    req: &ArmRequest,
+    id: &ResourceId,
+    existing: Option<&Value>,
+    rx: &Rx,
+) -> ArmResult<()> {
     let current_etag = match existing {
         None => None,
         Some(_) => {
-            let root = if id.is_resource_group() { id.clone() } else { id.tracked_root() };
-            rx.get(&root)?.and_then(|r| r.get("etag").and_then(Value::as_str).map(str::to_string))
+            let root = if id.is_resource_group() {
+                id.clone()
+            } else {
+                id.tracked_root()
+            };
+            rx.get(&root)?
+                .and_then(|r| r.get("etag").and_then(Value::as_str).map(str::to_string))
         }
     };
-    let failed = || ArmError::new(412, "PreconditionFailed", "The condition specified using HTTP conditional header(s) is not met.");
+    let failed = || {
+        ArmError::new(
+            412,
+            "PreconditionFailed",
+            "The condition specified using HTTP conditional header(s) is not met.",
+        )
+    };
     if let Some(m) = &req.if_match {
         let ok = match &current_etag {
             Some(e) => m.trim() == "*" || m.split(',').any(|t| t.trim() == e),
@@ -365,7 +478,12 @@ fn check_preconditions(req: &ArmRequest, id: &ResourceId, existing: Option<&Valu
         }
     }
     if let Some(m) = &req.if_none_match {
-        if existing.is_some() && (m.trim() == "*" || current_etag.as_deref().is_some_and(|e| m.split(',').any(|t| t.trim() == e))) {
+        if existing.is_some()
+            && (m.trim() == "*"
+                || current_etag
+                    .as_deref()
+                    .is_some_and(|e| m.split(',').any(|t| t.trim() == e)))
+        {
             return Err(failed());
         }
     }

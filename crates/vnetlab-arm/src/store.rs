@@ -25,7 +25,10 @@ pub struct Ref {
 
 impl Ref {
     pub fn new(kind: &str, target_id: &str) -> Ref {
-        Ref { kind: kind.to_string(), target_key: crate::id::key_of(target_id) }
+        Ref {
+            kind: kind.to_string(),
+            target_key: crate::id::key_of(target_id),
+        }
     }
 }
 
@@ -40,7 +43,12 @@ pub trait Txn {
     /// Direct children of `parent_key` of the given full type, in creation order.
     fn children(&self, parent_key: &str, full_type: &str) -> ArmResult<Vec<Value>>;
     /// Tracked resources of a type in a subscription, optionally one resource group, in creation order.
-    fn list(&self, full_type: &str, subscription: &str, resource_group: Option<&str>) -> ArmResult<Vec<Value>>;
+    fn list(
+        &self,
+        full_type: &str,
+        subscription: &str,
+        resource_group: Option<&str>,
+    ) -> ArmResult<Vec<Value>>;
     /// `(source id key, kind)` of every reference pointing at `target_key`.
     fn referrers(&self, target_key: &str) -> ArmResult<Vec<(String, String)>>;
     /// A durable counter (deterministic GUIDs in tests, operation ids).
@@ -115,7 +123,15 @@ impl Txn for MemState {
                 self.next_row
             }
         };
-        self.rows.insert(key, Row { seq, id: id.clone(), body: body.clone(), refs: refs.to_vec() });
+        self.rows.insert(
+            key,
+            Row {
+                seq,
+                id: id.clone(),
+                body: body.clone(),
+                refs: refs.to_vec(),
+            },
+        );
         Ok(())
     }
 
@@ -138,7 +154,12 @@ impl Txn for MemState {
         Ok(sorted(rows))
     }
 
-    fn list(&self, full_type: &str, subscription: &str, resource_group: Option<&str>) -> ArmResult<Vec<Value>> {
+    fn list(
+        &self,
+        full_type: &str,
+        subscription: &str,
+        resource_group: Option<&str>,
+    ) -> ArmResult<Vec<Value>> {
         let rows = self
             .rows
             .values()

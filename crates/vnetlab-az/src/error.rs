@@ -16,22 +16,34 @@ pub struct CliError {
 impl CliError {
     /// An argparse-level error (exit 2): `ERROR: {message}`.
     pub fn usage(message: impl AsRef<str>) -> Self {
-        CliError { exit_code: 2, stderr: format!("ERROR: {}\n", message.as_ref()) }
+        CliError {
+            exit_code: 2,
+            stderr: format!("ERROR: {}\n", message.as_ref()),
+        }
     }
 
     /// A CLI validation error (`CLIError`/`InvalidArgumentValueError`, exit 1): `ERROR: {message}`.
     pub fn validation(message: impl AsRef<str>) -> Self {
-        CliError { exit_code: 1, stderr: format!("ERROR: {}\n", message.as_ref()) }
+        CliError {
+            exit_code: 1,
+            stderr: format!("ERROR: {}\n", message.as_ref()),
+        }
     }
 
     /// A CLI-raised `ResourceNotFoundError` (exit 3).
     pub fn not_found(message: impl AsRef<str>) -> Self {
-        CliError { exit_code: 3, stderr: format!("ERROR: {}\n", message.as_ref()) }
+        CliError {
+            exit_code: 3,
+            stderr: format!("ERROR: {}\n", message.as_ref()),
+        }
     }
 
     /// An error with a fully pre-formatted stderr text.
     pub fn raw(exit_code: i32, stderr: impl Into<String>) -> Self {
-        CliError { exit_code, stderr: stderr.into() }
+        CliError {
+            exit_code,
+            stderr: stderr.into(),
+        }
     }
 }
 

@@ -18,14 +18,24 @@ pub struct Outcome {
 
 impl Outcome {
     fn failed(e: CliError, warnings: String) -> Self {
-        Outcome { stdout: String::new(), stderr: warnings + &e.stderr, exit_code: e.exit_code }
+        Outcome {
+            stdout: String::new(),
+            stderr: warnings + &e.stderr,
+            exit_code: e.exit_code,
+        }
     }
 }
 
 /// Runs `az <argv>` (argv without the leading `az`).
 pub fn run(argv: &[String], client: &dyn ArmClient, interactive: bool) -> Outcome {
     let (command, parsed) = match args::parse(argv) {
-        Ok(Invocation::Help(text)) => return Outcome { stdout: text, stderr: String::new(), exit_code: 0 },
+        Ok(Invocation::Help(text)) => {
+            return Outcome {
+                stdout: text,
+                stderr: String::new(),
+                exit_code: 0,
+            }
+        }
         Ok(Invocation::Run { command, args }) => (command, args),
         Err(e) => return Outcome::failed(e, String::new()),
     };
@@ -42,16 +52,31 @@ pub fn run(argv: &[String], client: &dyn ArmClient, interactive: bool) -> Outcom
         .as_deref()
         .and_then(OutputFormat::parse)
         .unwrap_or(OutputFormat::Json);
-    let query = match parsed.globals.query.as_deref().map(Query::compile).transpose() {
+    let query = match parsed
+        .globals
+        .query
+        .as_deref()
+        .map(Query::compile)
+        .transpose()
+    {
         Ok(q) => q,
         Err(e) => return Outcome::failed(e, String::new()),
     };
-    let mut ctx = Ctx { client, args: &parsed, command: name, warnings: Vec::new(), interactive };
+    let mut ctx = Ctx {
+        client,
+        args: &parsed,
+        command: name,
+        warnings: Vec::new(),
+        interactive,
+    };
     let result = (implementation.handler)(&mut ctx);
     let warnings: String = if parsed.globals.only_show_errors {
         String::new()
     } else {
-        ctx.warnings.iter().map(|w| format!("WARNING: {w}\n")).collect()
+        ctx.warnings
+            .iter()
+            .map(|w| format!("WARNING: {w}\n"))
+            .collect()
     };
     let result = match result {
         Ok(r) => r,
@@ -62,7 +87,11 @@ pub fn run(argv: &[String], client: &dyn ArmClient, interactive: bool) -> Outcom
         Shape::Sdk => shape::sdk(&result),
     };
     match output::render(&shaped, format, query.as_ref(), implementation.table) {
-        Ok(stdout) => Outcome { stdout, stderr: warnings, exit_code: 0 },
+        Ok(stdout) => Outcome {
+            stdout,
+            stderr: warnings,
+            exit_code: 0,
+        },
         Err(e) => Outcome::failed(e, warnings),
     }
 }

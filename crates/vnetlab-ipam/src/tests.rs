@@ -7,17 +7,32 @@ fn v4(s: &str) -> Ipv4Net {
 
 #[test]
 fn canonical_prefixes_parse_and_host_bits_are_rejected() {
-    assert_eq!(parse_prefix("10.0.0.0/16").unwrap().to_string(), "10.0.0.0/16");
+    assert_eq!(
+        parse_prefix("10.0.0.0/16").unwrap().to_string(),
+        "10.0.0.0/16"
+    );
     match parse_prefix("10.0.3.5/24") {
         Err(CidrError::HostBitsSet { canonical, .. }) => {
             assert_eq!(canonical.to_string(), "10.0.3.0/24")
         }
         other => panic!("expected HostBitsSet, got {other:?}"),
     }
-    assert!(matches!(parse_prefix("10.0.0.0"), Err(CidrError::Malformed(_))));
-    assert!(matches!(parse_prefix("10.0.0.0/33"), Err(CidrError::Malformed(_))));
-    assert!(matches!(parse_prefix("banana"), Err(CidrError::Malformed(_))));
-    assert_eq!(parse_prefix_or_address("1.2.3.4").unwrap().to_string(), "1.2.3.4/32");
+    assert!(matches!(
+        parse_prefix("10.0.0.0"),
+        Err(CidrError::Malformed(_))
+    ));
+    assert!(matches!(
+        parse_prefix("10.0.0.0/33"),
+        Err(CidrError::Malformed(_))
+    ));
+    assert!(matches!(
+        parse_prefix("banana"),
+        Err(CidrError::Malformed(_))
+    ));
+    assert_eq!(
+        parse_prefix_or_address("1.2.3.4").unwrap().to_string(),
+        "1.2.3.4/32"
+    );
 }
 
 #[test]

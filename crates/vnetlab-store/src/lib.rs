@@ -62,21 +62,32 @@ impl SqliteStore {
     /// Opens (creating if needed) the state file at `path`, and its parent directory.
     pub fn open(path: &Path) -> Result<Self, OpenError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| OpenError(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| OpenError(format!("cannot create {}: {e}", dir.display())))?;
         }
-        let conn = Connection::open(path).map_err(|e| OpenError(format!("cannot open state {}: {e}", path.display())))?;
-        conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(sql_open)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql_open)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(sql_open)?;
+        let conn = Connection::open(path)
+            .map_err(|e| OpenError(format!("cannot open state {}: {e}", path.display())))?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(sql_open)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sql_open)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(sql_open)?;
         conn.execute_batch(SCHEMA).map_err(sql_open)?;
-        Ok(SqliteStore { conn, path: path.to_path_buf() })
+        Ok(SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+        })
     }
 
     /// An in-memory database (tests and benchmarks of the SQL path without disk).
     pub fn in_memory() -> Result<Self, OpenError> {
         let conn = Connection::open_in_memory().map_err(sql_open)?;
         conn.execute_batch(SCHEMA).map_err(sql_open)?;
-        Ok(SqliteStore { conn, path: PathBuf::from(":memory:") })
+        Ok(SqliteStore {
+            conn,
+            path: PathBuf::from(":memory:"),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -126,15 +137,21 @@ fn sql_open(e: rusqlite::Error) -> OpenError {
 
 fn sql(e: rusqlite::Error) -> ArmError {
     if let rusqlite::Error::SqliteFailure(f, _) = &e {
-        if f.code == rusqlite::ErrorCode::DatabaseBusy || f.code == rusqlite::ErrorCode::DatabaseLocked {
-            return ArmError::conflict("AnotherOperationInProgress", "Another operation on this state is in progress; try again.");
+        if f.code == rusqlite::ErrorCode::DatabaseBusy
+            || f.code == rusqlite::ErrorCode::DatabaseLocked
+        {
+            return ArmError::conflict(
+                "AnotherOperationInProgress",
+                "Another operation on this state is in progress; try again.",
+            );
         }
     }
     ArmError::internal(format!("state database error: {e}"))
 }
 
 fn parse_body(text: String) -> ArmResult<Value> {
-    serde_json::from_str(&text).map_err(|e| ArmError::internal(format!("corrupt record in state: {e}")))
+    serde_json::from_str(&text)
+        .map_err(|e| ArmError::internal(format!("corrupt record in state: {e}")))
 }
 
 struct SqlTxn<'a> {
@@ -148,7 +165,10 @@ fn descendant_bounds(key: &str) -> (String, String) {
 
 impl Txn for SqlTxn<'_> {
     fn get(&self, key: &str) -> ArmResult<Option<Value>> {
-        let mut st = self.conn.prepare_cached("SELECT body FROM resources WHERE key = ?1").map_err(sql)?;
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT body FROM resources WHERE key = ?1")
+            .map_err(sql)?;
         let body: Option<String> = st.query_row([key], |r| r.get(0)).optional().map_err(sql)?;
         body.map(parse_body).transpose()
     }
@@ -172,10 +192,18 @@ impl Txn for SqlTxn<'_> {
                 text
             ])
             .map_err(sql)?;
-        self.conn.prepare_cached("DELETE FROM refs WHERE src = ?1").map_err(sql)?.execute([&key]).map_err(sql)?;
-        let mut ins = self.conn.prepare_cached("INSERT INTO refs (src, dst, kind) VALUES (?1, ?2, ?3)").map_err(sql)?;
+        self.conn
+            .prepare_cached("DELETE FROM refs WHERE src = ?1")
+            .map_err(sql)?
+            .execute([&key])
+            .map_err(sql)?;
+        let mut ins = self
+            .conn
+            .prepare_cached("INSERT INTO refs (src, dst, kind) VALUES (?1, ?2, ?3)")
+            .map_err(sql)?;
         for r in refs {
-            ins.execute(params![key, r.target_key, r.kind]).map_err(sql)?;
+            ins.execute(params![key, r.target_key, r.kind])
+                .map_err(sql)?;
         }
         Ok(())
     }
@@ -204,15 +232,24 @@ impl Txn for SqlTxn<'_> {
     fn children(&self, parent_key: &str, full_type: &str) -> ArmResult<Vec<Value>> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT body FROM resources WHERE parent = ?1 AND type = ?2 ORDER BY rowid")
+            .prepare_cached(
+                "SELECT body FROM resources WHERE parent = ?1 AND type = ?2 ORDER BY rowid",
+            )
             .map_err(sql)?;
         let rows = st
-            .query_map([parent_key, &full_type.to_ascii_lowercase()], |r| r.get::<_, String>(0))
+            .query_map([parent_key, &full_type.to_ascii_lowercase()], |r| {
+                r.get::<_, String>(0)
+            })
             .map_err(sql)?;
         rows.map(|r| r.map_err(sql).and_then(parse_body)).collect()
     }
 
-    fn list(&self, full_type: &str, subscription: &str, resource_group: Option<&str>) -> ArmResult<Vec<Value>> {
+    fn list(
+        &self,
+        full_type: &str,
+        subscription: &str,
+        resource_group: Option<&str>,
+    ) -> ArmResult<Vec<Value>> {
         let t = full_type.to_ascii_lowercase();
         let sub = subscription.to_ascii_lowercase();
         let bodies: Vec<String> = match resource_group {
@@ -221,13 +258,17 @@ impl Txn for SqlTxn<'_> {
                     .conn
                     .prepare_cached("SELECT body FROM resources WHERE type = ?1 AND sub = ?2 AND rg = ?3 ORDER BY rowid")
                     .map_err(sql)?;
-                let rows = st.query_map([&t, &sub, &rg.to_ascii_lowercase()], |r| r.get(0)).map_err(sql)?;
+                let rows = st
+                    .query_map([&t, &sub, &rg.to_ascii_lowercase()], |r| r.get(0))
+                    .map_err(sql)?;
                 rows.collect::<Result<_, _>>().map_err(sql)?
             }
             None => {
                 let mut st = self
                     .conn
-                    .prepare_cached("SELECT body FROM resources WHERE type = ?1 AND sub = ?2 ORDER BY rowid")
+                    .prepare_cached(
+                        "SELECT body FROM resources WHERE type = ?1 AND sub = ?2 ORDER BY rowid",
+                    )
                     .map_err(sql)?;
                 let rows = st.query_map([&t, &sub], |r| r.get(0)).map_err(sql)?;
                 rows.collect::<Result<_, _>>().map_err(sql)?
@@ -241,7 +282,9 @@ impl Txn for SqlTxn<'_> {
             .conn
             .prepare_cached("SELECT refs.src, refs.kind FROM refs JOIN resources ON resources.key = refs.src WHERE refs.dst = ?1 ORDER BY resources.rowid")
             .map_err(sql)?;
-        let rows = st.query_map([target_key], |r| Ok((r.get(0)?, r.get(1)?))).map_err(sql)?;
+        let rows = st
+            .query_map([target_key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(sql)?;
         rows.collect::<Result<_, _>>().map_err(sql)
     }
 

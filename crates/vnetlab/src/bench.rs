@@ -1,7 +1,6 @@
 //! `vnetlab bench …`: the performance figures of docs/benchmarks.md, measured the way a user
 //! meets them (whole processes for the CLI, durable commits for the store).
 
-
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,7 +16,10 @@ fn rg_path(rg: &str) -> String {
 }
 
 fn vnet_path(rg: &str, name: &str) -> String {
-    format!("{}/providers/Microsoft.Network/virtualNetworks/{name}", rg_path(rg))
+    format!(
+        "{}/providers/Microsoft.Network/virtualNetworks/{name}",
+        rg_path(rg)
+    )
 }
 
 /// The i-th /24 of 10.0.0.0/8 (unique up to 65,536 VNets).
@@ -27,7 +29,10 @@ fn vnet_body(i: u32, location: &str) -> serde_json::Value {
 }
 
 fn open(path: &Path) -> Result<Arm<SqliteStore>, String> {
-    Ok(Arm::new(SqliteStore::open(path).map_err(|e| e.to_string())?, Config::default()))
+    Ok(Arm::new(
+        SqliteStore::open(path).map_err(|e| e.to_string())?,
+        Config::default(),
+    ))
 }
 
 fn must(arm: &Arm<SqliteStore>, req: ArmRequest) -> Result<(), String> {
@@ -44,13 +49,21 @@ fn must(arm: &Arm<SqliteStore>, req: ArmRequest) -> Result<(), String> {
 pub fn writes(path: &Path, count: u32, ack: bool) -> ExitCode {
     let run = || -> Result<f64, String> {
         let arm = open(path)?;
-        must(&arm, ArmRequest::put(rg_path("bench"), json!({ "location": "eastus" })))?;
+        must(
+            &arm,
+            ArmRequest::put(rg_path("bench"), json!({ "location": "eastus" })),
+        )?;
         let mut out = std::io::stdout().lock();
         let start = Instant::now();
         for i in 0..count {
-            must(&arm, ArmRequest::put(vnet_path("bench", &format!("w{i}")), vnet_body(i, "eastus")))?;
+            must(
+                &arm,
+                ArmRequest::put(vnet_path("bench", &format!("w{i}")), vnet_body(i, "eastus")),
+            )?;
             if ack {
-                writeln!(out, "ack {i}").and_then(|_| out.flush()).map_err(|e| e.to_string())?;
+                writeln!(out, "ack {i}")
+                    .and_then(|_| out.flush())
+                    .map_err(|e| e.to_string())?;
             }
         }
         Ok(f64::from(count) / start.elapsed().as_secs_f64())
@@ -86,21 +99,33 @@ fn cli_inner(vnets: u32, runs: u32) -> Result<(), String> {
     let start = Instant::now();
     {
         let arm = open(&db)?;
-        must(&arm, ArmRequest::put(rg_path("bench"), json!({ "location": "eastus" })))?;
+        must(
+            &arm,
+            ArmRequest::put(rg_path("bench"), json!({ "location": "eastus" })),
+        )?;
         for i in 0..vnets {
-            must(&arm, ArmRequest::put(vnet_path("bench", &format!("v{i}")), vnet_body(i, "eastus")))?;
+            must(
+                &arm,
+                ArmRequest::put(vnet_path("bench", &format!("v{i}")), vnet_body(i, "eastus")),
+            )?;
         }
         // A Connected pair to show.
         let p = |a: u32, b: u32| {
             ArmRequest::put(
-                format!("{}/virtualNetworkPeerings/p{a}-{b}", vnet_path("bench", &format!("v{a}"))),
+                format!(
+                    "{}/virtualNetworkPeerings/p{a}-{b}",
+                    vnet_path("bench", &format!("v{a}"))
+                ),
                 json!({ "properties": { "remoteVirtualNetwork": { "id": vnet_path("bench", &format!("v{b}")) }, "allowVirtualNetworkAccess": true } }),
             )
         };
         must(&arm, p(0, 1))?;
         must(&arm, p(1, 0))?;
     }
-    println!("state: {vnets} VNets ({} s to build in-process)", start.elapsed().as_secs());
+    println!(
+        "state: {vnets} VNets ({} s to build in-process)",
+        start.elapsed().as_secs()
+    );
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let time = |args: Vec<String>| -> Result<Duration, String> {
         let t = Instant::now();
@@ -121,7 +146,9 @@ fn cli_inner(vnets: u32, runs: u32) -> Result<(), String> {
     let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
     let mut show = Vec::new();
     for _ in 0..runs {
-        show.push(time(words("network vnet peering show -g bench --vnet-name v0 -n p0-1"))?);
+        show.push(time(words(
+            "network vnet peering show -g bench --vnet-name v0 -n p0-1",
+        ))?);
     }
     let mut create = Vec::new();
     for i in 0..runs {
@@ -147,11 +174,14 @@ fn report(label: &str, samples: &mut [Duration]) {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let median = ms(samples[samples.len() / 2]);
     let p90 = ms(samples[(samples.len() * 9 / 10).min(samples.len() - 1)]);
-    println!("{label}: median {median:.1} ms, p90 {p90:.1} ms, min {:.1} ms over {} processes", ms(samples[0]), samples.len());
+    println!(
+        "{label}: median {median:.1} ms, p90 {p90:.1} ms, min {:.1} ms over {} processes",
+        ms(samples[0]),
+        samples.len()
+    );
 }
 
 /// The default state path, for `bench writes` without `--state`.
 pub fn default_bench_state() -> PathBuf {
     std::env::temp_dir().join(format!("vnetlab-bench-{}.db", std::process::id()))
 }
-

@@ -6,8 +6,14 @@ use crate::scenario;
 use std::process::ExitCode;
 
 const LABS: &[(&str, &str)] = &[
-    ("seed004", include_str!("../../../tests/scenarios/seeds/seed004_global_peering.scenario")),
-    ("seed004-fixed", include_str!("../../../tests/scenarios/seeds/seed004_fixed_address_space.scenario")),
+    (
+        "seed004",
+        include_str!("../../../tests/scenarios/seeds/seed004_global_peering.scenario"),
+    ),
+    (
+        "seed004-fixed",
+        include_str!("../../../tests/scenarios/seeds/seed004_fixed_address_space.scenario"),
+    ),
 ];
 
 pub fn run(lab: &str) -> ExitCode {
@@ -30,6 +36,9 @@ pub fn run(lab: &str) -> ExitCode {
         }
     };
     for (step, actual) in lab.steps.iter().zip(&actuals) {
+        for c in &step.comments {
+            println!("\n{}", c.trim_start_matches('#').trim());
+        }
         println!("\n$ {}", step.command);
         print!("{}", actual.stdout);
         for l in actual.stderr.lines() {

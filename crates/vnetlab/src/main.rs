@@ -14,7 +14,11 @@ mod scenario;
 mod state;
 
 #[derive(Parser)]
-#[command(name = "vnetlab", version, about = "Azure virtual networking, emulated faithfully on one machine.")]
+#[command(
+    name = "vnetlab",
+    version,
+    about = "Azure virtual networking, emulated faithfully on one machine."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -75,7 +79,13 @@ fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
     let invoked_as = argv
         .first()
-        .map(|a| std::path::Path::new(a).file_name().and_then(|f| f.to_str()).unwrap_or("").to_string())
+        .map(|a| {
+            std::path::Path::new(a)
+                .file_name()
+                .and_then(|f| f.to_str())
+                .unwrap_or("")
+                .to_string()
+        })
         .unwrap_or_default();
     if invoked_as == "az" || invoked_as == "az.exe" {
         return run_az(&argv[1..]);

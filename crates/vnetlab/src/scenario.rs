@@ -23,6 +23,8 @@ use std::process::{Command, ExitCode};
 /// One command and what it must print.
 #[derive(Debug, Clone)]
 pub struct Step {
+    /// `##` comment lines written just before the command (kept when rewriting).
+    pub comments: Vec<String>,
     pub command: String,
     pub expected: Vec<String>,
 }
@@ -46,7 +48,13 @@ impl Actual {
     /// The transcript lines in scenario notation.
     pub fn lines(&self) -> Vec<String> {
         let mut out: Vec<String> = self.stdout.lines().map(str::to_string).collect();
-        out.extend(self.stderr.lines().map(|l| if l.is_empty() { "!".to_string() } else { format!("! {l}") }));
+        out.extend(self.stderr.lines().map(|l| {
+            if l.is_empty() {
+                "!".to_string()
+            } else {
+                format!("! {l}")
+            }
+        }));
         if self.exit_code != 0 {
             out.push(format!("? {}", self.exit_code));
         }
@@ -64,6 +72,7 @@ fn trim_trailing_blank(mut v: Vec<String>) -> Vec<String> {
 pub fn parse(text: &str) -> Scenario {
     let mut header = Vec::new();
     let mut steps: Vec<Step> = Vec::new();
+    let mut pending_comments: Vec<String> = Vec::new();
     let mut lines = text.lines().peekable();
     while let Some(line) = lines.next() {
         if let Some(cmd) = line.strip_prefix("$ ") {
@@ -77,10 +86,17 @@ pub fn parse(text: &str) -> Scenario {
                     None => break,
                 }
             }
-            steps.push(Step { command, expected: Vec::new() });
+            let comments = std::mem::take(&mut pending_comments);
+            steps.push(Step {
+                comments,
+                command,
+                expected: Vec::new(),
+            });
         } else if line.starts_with("##") {
             if steps.is_empty() {
                 header.push(line.to_string());
+            } else {
+                pending_comments.push(line.to_string());
             }
         } else if let Some(step) = steps.last_mut() {
             step.expected.push(line.to_string());
@@ -98,8 +114,12 @@ pub fn parse(text: &str) -> Scenario {
 pub fn matches(expected: &[String], actual: &[String]) -> bool {
     match expected.split_first() {
         None => actual.is_empty(),
-        Some((e, rest)) if e == "..." => (0..=actual.len()).any(|skip| matches(rest, &actual[skip..])),
-        Some((e, rest)) => actual.split_first().is_some_and(|(a, arest)| line_matches(e, a) && matches(rest, arest)),
+        Some((e, rest)) if e == "..." => {
+            (0..=actual.len()).any(|skip| matches(rest, &actual[skip..]))
+        }
+        Some((e, rest)) => actual
+            .split_first()
+            .is_some_and(|(a, arest)| line_matches(e, a) && matches(rest, arest)),
     }
 }
 
@@ -129,11 +149,14 @@ fn line_matches(pattern: &str, line: &str) -> bool {
 
 /// Runs every step in one bash session on a fresh state; returns what each printed.
 pub fn execute(scenario: &Scenario) -> Result<Vec<Actual>, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find the vnetlab binary: {e}"))?;
+    let exe =
+        std::env::current_exe().map_err(|e| format!("cannot find the vnetlab binary: {e}"))?;
     let work = TempDir::new()?;
     let bin = work.path.join("bin");
     let out = work.path.join("out");
-    std::fs::create_dir_all(&bin).and_then(|_| std::fs::create_dir_all(&out)).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&bin)
+        .and_then(|_| std::fs::create_dir_all(&out))
+        .map_err(|e| e.to_string())?;
     std::os::unix::fs::symlink(&exe, bin.join("az")).map_err(|e| e.to_string())?;
     let mut script = String::from("set +e\n");
     for (i, step) in scenario.steps.iter().enumerate() {
@@ -145,7 +168,11 @@ pub fn execute(scenario: &Scenario) -> Result<Vec<Actual>, String> {
     }
     let script_path = work.path.join("scenario.sh");
     std::fs::write(&script_path, script).map_err(|e| e.to_string())?;
-    let path_var = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let path_var = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let status = Command::new("bash")
         .arg(&script_path)
         .current_dir(&work.path)
@@ -164,7 +191,10 @@ pub fn execute(scenario: &Scenario) -> Result<Vec<Actual>, String> {
         .map(|i| Actual {
             stdout: read(out.join(format!("{i}.out"))),
             stderr: read(out.join(format!("{i}.err"))),
-            exit_code: read(out.join(format!("{i}.rc"))).trim().parse().unwrap_or(-1),
+            exit_code: read(out.join(format!("{i}.rc")))
+                .trim()
+                .parse()
+                .unwrap_or(-1),
         })
         .collect())
 }
@@ -176,6 +206,9 @@ pub fn render(scenario: &Scenario, actuals: &[Actual]) -> String {
         let _ = writeln!(text, "{h}");
     }
     for (step, actual) in scenario.steps.iter().zip(actuals) {
+        for c in &step.comments {
+            let _ = writeln!(text, "{c}");
+        }
         let _ = writeln!(text, "$ {}", step.command);
         for l in actual.lines() {
             let _ = writeln!(text, "{l}");
@@ -243,9 +276,13 @@ pub struct TempDir {
 
 impl TempDir {
     pub fn new() -> Result<Self, String> {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
         let path = std::env::temp_dir().join(format!("vnetlab-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        std::fs::create_dir_all(&path)
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
         Ok(TempDir { path })
     }
 }

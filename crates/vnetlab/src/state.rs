@@ -9,7 +9,9 @@ pub fn default_path() -> PathBuf {
     if let Some(p) = std::env::var_os("VNETLAB_STATE").filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
     home.join(".vnetlab").join("state.db")
 }
 

@@ -38,15 +38,29 @@ fn kill_9_mid_burst_keeps_every_acknowledged_write() {
         }
     }
     let _ = child.wait();
-    assert!(acked.len() >= 150, "the burst acknowledged only {} writes", acked.len());
+    assert!(
+        acked.len() >= 150,
+        "the burst acknowledged only {} writes",
+        acked.len()
+    );
 
-    let arm = Arm::new(SqliteStore::open(&db).expect("state reopens after SIGKILL"), Config::default());
+    let arm = Arm::new(
+        SqliteStore::open(&db).expect("state reopens after SIGKILL"),
+        Config::default(),
+    );
     let sub = vnetlab_arm::cx::DEFAULT_SUBSCRIPTION_ID;
     for i in &acked {
         let path = format!("/subscriptions/{sub}/resourceGroups/bench/providers/Microsoft.Network/virtualNetworks/w{i}");
         let resp = arm.handle(&ArmRequest::get(&path));
-        assert_eq!(resp.status, 200, "acknowledged write w{i} lost after kill -9");
-        assert_eq!(resp.body.unwrap()["properties"]["subnets"][0]["name"], "default", "w{i} is whole");
+        assert_eq!(
+            resp.status, 200,
+            "acknowledged write w{i} lost after kill -9"
+        );
+        assert_eq!(
+            resp.body.unwrap()["properties"]["subnets"][0]["name"],
+            "default",
+            "w{i} is whole"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn scenario_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
@@ -22,7 +24,11 @@ fn every_scenario_transcript_matches() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/scenarios");
     let mut files = Vec::new();
     scenario_files(&root, &mut files);
-    assert!(!files.is_empty(), "no scenario files under {}", root.display());
+    assert!(
+        !files.is_empty(),
+        "no scenario files under {}",
+        root.display()
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_vnetlab"))
         .arg("scenario")
         .args(&files)
@@ -31,5 +37,8 @@ fn every_scenario_transcript_matches() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}");
     eprintln!("{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "scenario transcripts differ:\n{stdout}");
+    assert!(
+        out.status.success(),
+        "scenario transcripts differ:\n{stdout}"
+    );
 }

@@ -7,27 +7,74 @@ use serde_json::{json, Map, Value};
 
 /// Azure public regions: (name as ARM stores it, display name).
 pub const REGIONS: &[(&str, &str)] = &[
-    ("eastus", "East US"), ("eastus2", "East US 2"), ("centralus", "Central US"), ("northcentralus", "North Central US"),
-    ("southcentralus", "South Central US"), ("westcentralus", "West Central US"), ("westus", "West US"), ("westus2", "West US 2"),
-    ("westus3", "West US 3"), ("canadacentral", "Canada Central"), ("canadaeast", "Canada East"), ("brazilsouth", "Brazil South"),
-    ("brazilsoutheast", "Brazil Southeast"), ("northeurope", "North Europe"), ("westeurope", "West Europe"), ("uksouth", "UK South"),
-    ("ukwest", "UK West"), ("francecentral", "France Central"), ("francesouth", "France South"), ("germanywestcentral", "Germany West Central"),
-    ("germanynorth", "Germany North"), ("norwayeast", "Norway East"), ("norwaywest", "Norway West"), ("swedencentral", "Sweden Central"),
-    ("switzerlandnorth", "Switzerland North"), ("switzerlandwest", "Switzerland West"), ("polandcentral", "Poland Central"),
-    ("italynorth", "Italy North"), ("spaincentral", "Spain Central"), ("israelcentral", "Israel Central"), ("qatarcentral", "Qatar Central"),
-    ("uaenorth", "UAE North"), ("uaecentral", "UAE Central"), ("southafricanorth", "South Africa North"), ("southafricawest", "South Africa West"),
-    ("australiaeast", "Australia East"), ("australiasoutheast", "Australia Southeast"), ("australiacentral", "Australia Central"),
-    ("australiacentral2", "Australia Central 2"), ("southeastasia", "Southeast Asia"), ("eastasia", "East Asia"), ("japaneast", "Japan East"),
-    ("japanwest", "Japan West"), ("koreacentral", "Korea Central"), ("koreasouth", "Korea South"), ("centralindia", "Central India"),
-    ("southindia", "South India"), ("westindia", "West India"), ("jioindiawest", "Jio India West"), ("jioindiacentral", "Jio India Central"),
-    ("mexicocentral", "Mexico Central"), ("newzealandnorth", "New Zealand North"), ("indonesiacentral", "Indonesia Central"),
-    ("malaysiawest", "Malaysia West"), ("chilecentral", "Chile Central"),
+    ("eastus", "East US"),
+    ("eastus2", "East US 2"),
+    ("centralus", "Central US"),
+    ("northcentralus", "North Central US"),
+    ("southcentralus", "South Central US"),
+    ("westcentralus", "West Central US"),
+    ("westus", "West US"),
+    ("westus2", "West US 2"),
+    ("westus3", "West US 3"),
+    ("canadacentral", "Canada Central"),
+    ("canadaeast", "Canada East"),
+    ("brazilsouth", "Brazil South"),
+    ("brazilsoutheast", "Brazil Southeast"),
+    ("northeurope", "North Europe"),
+    ("westeurope", "West Europe"),
+    ("uksouth", "UK South"),
+    ("ukwest", "UK West"),
+    ("francecentral", "France Central"),
+    ("francesouth", "France South"),
+    ("germanywestcentral", "Germany West Central"),
+    ("germanynorth", "Germany North"),
+    ("norwayeast", "Norway East"),
+    ("norwaywest", "Norway West"),
+    ("swedencentral", "Sweden Central"),
+    ("switzerlandnorth", "Switzerland North"),
+    ("switzerlandwest", "Switzerland West"),
+    ("polandcentral", "Poland Central"),
+    ("italynorth", "Italy North"),
+    ("spaincentral", "Spain Central"),
+    ("israelcentral", "Israel Central"),
+    ("qatarcentral", "Qatar Central"),
+    ("uaenorth", "UAE North"),
+    ("uaecentral", "UAE Central"),
+    ("southafricanorth", "South Africa North"),
+    ("southafricawest", "South Africa West"),
+    ("australiaeast", "Australia East"),
+    ("australiasoutheast", "Australia Southeast"),
+    ("australiacentral", "Australia Central"),
+    ("australiacentral2", "Australia Central 2"),
+    ("southeastasia", "Southeast Asia"),
+    ("eastasia", "East Asia"),
+    ("japaneast", "Japan East"),
+    ("japanwest", "Japan West"),
+    ("koreacentral", "Korea Central"),
+    ("koreasouth", "Korea South"),
+    ("centralindia", "Central India"),
+    ("southindia", "South India"),
+    ("westindia", "West India"),
+    ("jioindiawest", "Jio India West"),
+    ("jioindiacentral", "Jio India Central"),
+    ("mexicocentral", "Mexico Central"),
+    ("newzealandnorth", "New Zealand North"),
+    ("indonesiacentral", "Indonesia Central"),
+    ("malaysiawest", "Malaysia West"),
+    ("chilecentral", "Chile Central"),
 ];
 
 /// ARM normalises locations: `East US` and `EASTUS` are stored as `eastus`.
 pub fn normalize_location(loc: &str) -> Option<String> {
-    let squashed: String = loc.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
-    REGIONS.iter().find(|(n, _)| *n == squashed).map(|(n, _)| n.to_string())
+    let squashed: String = loc
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    REGIONS
+        .iter()
+        .find(|(n, _)| *n == squashed)
+        .map(|(n, _)| n.to_string())
 }
 
 /// The location of a tracked resource's PUT body: required, and a real region.
@@ -35,7 +82,10 @@ pub fn require_location(body: &Value, full_type: &str) -> ArmResult<String> {
     let loc = match body.get("location") {
         Some(Value::String(s)) if !s.trim().is_empty() => s,
         Some(Value::String(_)) | None | Some(Value::Null) => {
-            return Err(ArmError::bad_request("LocationRequired", "The location property is required for this definition."))
+            return Err(ArmError::bad_request(
+                "LocationRequired",
+                "The location property is required for this definition.",
+            ))
         }
         Some(_) => return Err(type_error("location", "String")),
     };
@@ -64,7 +114,11 @@ pub fn validate_name(id: &ResourceId) -> ArmResult<()> {
         && name.chars().last().is_some_and(word)
         && name.chars().all(|c| word(c) || c == '.' || c == '-');
     // Private DNS zone names are DNS names and follow their own rules.
-    if ok || id.full_type().starts_with("Microsoft.Network/privateDnsZones") {
+    if ok
+        || id
+            .full_type()
+            .starts_with("Microsoft.Network/privateDnsZones")
+    {
         Ok(())
     } else {
         Err(ArmError::bad_request(
@@ -79,7 +133,9 @@ fn validate_group_name(name: &str) -> ArmResult<()> {
     let ok = !name.is_empty()
         && name.chars().count() <= 90
         && !name.ends_with('.')
-        && name.chars().all(|c| c.is_alphanumeric() || "_-.()".contains(c));
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_-.()".contains(c));
     if ok {
         Ok(())
     } else {
@@ -109,10 +165,12 @@ pub fn validate_tags(tags: &Value) -> ArmResult<Value> {
 
 /// The `InvalidRequestFormat` error ARM gives when a property has the wrong JSON type.
 pub fn type_error(path: &str, expected: &str) -> ArmError {
-    ArmError::bad_request("InvalidRequestFormat", "Cannot parse the request.").with_details(vec![ArmError::bad_request(
-        "InvalidJson",
-        format!("Error converting value to type '{expected}'. Path '{path}'."),
-    )])
+    ArmError::bad_request("InvalidRequestFormat", "Cannot parse the request.").with_details(vec![
+        ArmError::bad_request(
+            "InvalidJson",
+            format!("Error converting value to type '{expected}'. Path '{path}'."),
+        ),
+    ])
 }
 
 /// The `properties` object of a body (empty when absent); an error if it is not an object.
@@ -148,8 +206,15 @@ pub fn opt_bool(props: &Map<String, Value>, key: &str) -> ArmResult<Option<bool>
 pub fn opt_i64(props: &Map<String, Value>, key: &str) -> ArmResult<Option<i64>> {
     match props.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| type_error(&format!("properties.{key}"), "Int32")),
-        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| type_error(&format!("properties.{key}"), "Int32")),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| type_error(&format!("properties.{key}"), "Int32")),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| type_error(&format!("properties.{key}"), "Int32")),
         Some(_) => Err(type_error(&format!("properties.{key}"), "Int32")),
     }
 }
@@ -160,7 +225,11 @@ pub fn opt_str_list(props: &Map<String, Value>, key: &str) -> ArmResult<Option<V
         None | Some(Value::Null) => Ok(None),
         Some(Value::Array(items)) => items
             .iter()
-            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| type_error(&format!("properties.{key}"), "String[]")))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| type_error(&format!("properties.{key}"), "String[]"))
+            })
             .collect::<ArmResult<Vec<_>>>()
             .map(Some),
         Some(_) => Err(type_error(&format!("properties.{key}"), "String[]")),
@@ -184,7 +253,8 @@ pub fn opt_ref(props: &Map<String, Value>, key: &str) -> ArmResult<Option<String
 pub fn opt_prefix_list(props: &Map<String, Value>, key: &str) -> ArmResult<Option<Vec<String>>> {
     match props.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(m)) => opt_str_list(m, "addressPrefixes").map_err(|_| type_error(&format!("properties.{key}.addressPrefixes"), "String[]")),
+        Some(Value::Object(m)) => opt_str_list(m, "addressPrefixes")
+            .map_err(|_| type_error(&format!("properties.{key}.addressPrefixes"), "String[]")),
         Some(_) => Err(type_error(&format!("properties.{key}"), "AddressSpace")),
     }
 }
@@ -195,7 +265,13 @@ pub fn id_ref(id: &str) -> Value {
 }
 
 /// The common envelope of a tracked resource as stored.
-pub fn tracked(id: &ResourceId, location: &str, tags: &Value, etag: &str, properties: Value) -> Value {
+pub fn tracked(
+    id: &ResourceId,
+    location: &str,
+    tags: &Value,
+    etag: &str,
+    properties: Value,
+) -> Value {
     let mut v = json!({
         "id": id.to_string(),
         "name": id.name(),
@@ -225,11 +301,16 @@ pub fn with_etag(mut stored: Value, etag: Option<&Value>) -> Value {
 
 /// The etag of a tracked root record.
 pub fn root_etag(rx: &crate::cx::Rx, id: &ResourceId) -> ArmResult<Option<Value>> {
-    Ok(rx.get(&id.tracked_root())?.and_then(|r| r.get("etag").cloned()))
+    Ok(rx
+        .get(&id.tracked_root())?
+        .and_then(|r| r.get("etag").cloned()))
 }
 
 /// Parses a list of prefixes strictly (no host bits), with Azure's errors naming `owner`.
-pub fn parse_prefixes(prefixes: &[String], owner: &ResourceId) -> ArmResult<Vec<vnetlab_ipam::IpNet>> {
+pub fn parse_prefixes(
+    prefixes: &[String],
+    owner: &ResourceId,
+) -> ArmResult<Vec<vnetlab_ipam::IpNet>> {
     prefixes.iter().map(|p| parse_prefix(p, owner)).collect()
 }
 
@@ -257,15 +338,27 @@ pub fn str_array(items: &[String]) -> Value {
 
 /// An optional enum-valued string property, matched case-insensitively and returned in
 /// Azure's canonical spelling (`ipsec` → `IPsec`); `default` when absent.
-pub fn enum_choice(props: &Map<String, Value>, key: &str, allowed: &[&str], default: &str) -> ArmResult<String> {
+pub fn enum_choice(
+    props: &Map<String, Value>,
+    key: &str,
+    allowed: &[&str],
+    default: &str,
+) -> ArmResult<String> {
     match opt_str(props, key)? {
         None => Ok(default.to_string()),
-        Some(v) => allowed.iter().find(|a| a.eq_ignore_ascii_case(v)).map(|a| a.to_string()).ok_or_else(|| {
-            ArmError::bad_request(
-                "InvalidRequestFormat",
-                format!("Value '{v}' is not valid for property '{key}'. Allowed values: {}.", allowed.join(", ")),
-            )
-        }),
+        Some(v) => allowed
+            .iter()
+            .find(|a| a.eq_ignore_ascii_case(v))
+            .map(|a| a.to_string())
+            .ok_or_else(|| {
+                ArmError::bad_request(
+                    "InvalidRequestFormat",
+                    format!(
+                        "Value '{v}' is not valid for property '{key}'. Allowed values: {}.",
+                        allowed.join(", ")
+                    ),
+                )
+            }),
     }
 }
 
@@ -281,15 +374,25 @@ pub fn stable_hash(s: &str) -> u64 {
 
 /// The `resourceGuid` of an existing record, or a new one.
 pub fn keep_or_new_guid(cx: &mut crate::cx::Cx, existing: Option<&Value>) -> ArmResult<String> {
-    match existing.and_then(|e| e.pointer("/properties/resourceGuid")).and_then(Value::as_str) {
+    match existing
+        .and_then(|e| e.pointer("/properties/resourceGuid"))
+        .and_then(Value::as_str)
+    {
         Some(g) => Ok(g.to_string()),
         None => cx.guid(),
     }
 }
 
 /// A tracked resource cannot move to another region on update.
-pub fn check_location_unchanged(id: &ResourceId, existing: Option<&Value>, location: &str) -> ArmResult<()> {
-    if let Some(old_loc) = existing.and_then(|e| e.get("location")).and_then(Value::as_str) {
+pub fn check_location_unchanged(
+    id: &ResourceId,
+    existing: Option<&Value>,
+    location: &str,
+) -> ArmResult<()> {
+    if let Some(old_loc) = existing
+        .and_then(|e| e.get("location"))
+        .and_then(Value::as_str)
+    {
         if old_loc != location {
             return Err(ArmError::bad_request(
                 "InvalidRequestFormat",

@@ -97,7 +97,10 @@ impl ResourceKind for Connections {
         if view.eq_ignore_ascii_case("sharedkey") {
             Ok(json!({ "value": shared_key(stored).unwrap_or_default() }))
         } else {
-            Err(ArmError::not_supported(format!("GET '{view}' on {}", id.full_type())))
+            Err(ArmError::not_supported(format!(
+                "GET '{view}' on {}",
+                id.full_type()
+            )))
         }
     }
 

@@ -38,7 +38,14 @@ pub trait ResourceKind: Sync {
 
     /// Validates a PUT body and writes the record(s). `existing` is the stored record, if any.
     /// Read-only properties in `body` are ignored.
-    fn put(&self, cx: &mut Cx, id: &ResourceId, body: &Value, existing: Option<&Value>, req: &ArmRequest) -> ArmResult<()>;
+    fn put(
+        &self,
+        cx: &mut Cx,
+        id: &ResourceId,
+        body: &Value,
+        existing: Option<&Value>,
+        req: &ArmRequest,
+    ) -> ArmResult<()>;
 
     /// The response body for a stored record: derived properties filled in, children embedded.
     fn render(&self, rx: &Rx, id: &ResourceId, stored: &Value) -> ArmResult<Value>;
@@ -60,18 +67,37 @@ pub trait ResourceKind: Sync {
     }
 
     /// The rendering with `$expand=…` (e.g. a VM's `instanceView`).
-    fn render_expanded(&self, rx: &Rx, id: &ResourceId, stored: &Value, _expand: &str) -> ArmResult<Value> {
+    fn render_expanded(
+        &self,
+        rx: &Rx,
+        id: &ResourceId,
+        stored: &Value,
+        _expand: &str,
+    ) -> ArmResult<Value> {
         self.render(rx, id, stored)
     }
 
     /// A GET of a named view under a resource (`…/{vm}/instanceView`, `…/{connection}/sharedkey`).
     fn view(&self, _rx: &Rx, id: &ResourceId, _stored: &Value, view: &str) -> ArmResult<Value> {
-        Err(ArmError::not_supported(format!("GET '{view}' on {}", id.full_type())))
+        Err(ArmError::not_supported(format!(
+            "GET '{view}' on {}",
+            id.full_type()
+        )))
     }
 
     /// A POST action (`…/{name}/{action}`).
-    fn action(&self, _cx: &mut Cx, id: &ResourceId, _stored: &Value, action: &str, _body: &Value) -> ArmResult<ArmResponse> {
-        Err(ArmError::not_supported(format!("The action '{action}' on {}", id.full_type())))
+    fn action(
+        &self,
+        _cx: &mut Cx,
+        id: &ResourceId,
+        _stored: &Value,
+        action: &str,
+        _body: &Value,
+    ) -> ArmResult<ArmResponse> {
+        Err(ArmError::not_supported(format!(
+            "The action '{action}' on {}",
+            id.full_type()
+        )))
     }
 }
 
@@ -101,12 +127,17 @@ static KINDS: &[&dyn ResourceKind] = &[
 
 /// The implementation of a (canonical or not) full type name.
 pub fn kind_for(full_type: &str) -> Option<&'static dyn ResourceKind> {
-    KINDS.iter().copied().find(|k| k.full_type().eq_ignore_ascii_case(full_type))
+    KINDS
+        .iter()
+        .copied()
+        .find(|k| k.full_type().eq_ignore_ascii_case(full_type))
 }
 
 /// The references of a stored record, via its kind.
 pub fn refs_of(id: &ResourceId, stored: &Value) -> Vec<Ref> {
-    kind_for(&id.full_type()).map(|k| k.refs(id, stored)).unwrap_or_default()
+    kind_for(&id.full_type())
+        .map(|k| k.refs(id, stored))
+        .unwrap_or_default()
 }
 
 /// Stores a record with the references its kind declares.
@@ -118,10 +149,14 @@ pub fn save(cx: &mut Cx, id: &ResourceId, body: &Value) -> ArmResult<()> {
 /// `GET /subscriptions/S/providers/{ns}`: enough provider metadata for clients that look up
 /// api-versions (az's generic resource client does for `vm create`).
 pub fn provider_body(config: &Config, ns: &str) -> Value {
-    let canon = ["Microsoft.Network", "Microsoft.Compute", "Microsoft.Resources"]
-        .into_iter()
-        .find(|k| k.eq_ignore_ascii_case(ns))
-        .unwrap_or(ns);
+    let canon = [
+        "Microsoft.Network",
+        "Microsoft.Compute",
+        "Microsoft.Resources",
+    ]
+    .into_iter()
+    .find(|k| k.eq_ignore_ascii_case(ns))
+    .unwrap_or(ns);
     let types: Vec<Value> = crate::id::KNOWN_TYPES
         .iter()
         .filter_map(|t| t.strip_prefix(canon).and_then(|r| r.strip_prefix('/')))

@@ -21,9 +21,20 @@ pub fn ensure_for_region(cx: &mut Cx, location: &str) -> ArmResult<()> {
         return Ok(());
     }
     let rg = resource_group::ensure(cx, NETWORK_WATCHER_RG, location)?;
-    let id = ResourceId::tracked(&sub, &rg.resource_group, WATCHER_TYPE, &format!("NetworkWatcher_{location}"));
+    let id = ResourceId::tracked(
+        &sub,
+        &rg.resource_group,
+        WATCHER_TYPE,
+        &format!("NetworkWatcher_{location}"),
+    );
     let etag = cx.etag()?;
-    let record = tracked(&id, location, &Value::Null, &etag, json!({ "provisioningState": "Succeeded" }));
+    let record = tracked(
+        &id,
+        location,
+        &Value::Null,
+        &etag,
+        json!({ "provisioningState": "Succeeded" }),
+    );
     save(cx, &id, &record)
 }
 
@@ -32,13 +43,24 @@ impl ResourceKind for NetworkWatchers {
         WATCHER_TYPE
     }
 
-    fn put(&self, cx: &mut Cx, id: &ResourceId, body: &Value, existing: Option<&Value>, _req: &ArmRequest) -> ArmResult<()> {
+    fn put(
+        &self,
+        cx: &mut Cx,
+        id: &ResourceId,
+        body: &Value,
+        existing: Option<&Value>,
+        _req: &ArmRequest,
+    ) -> ArmResult<()> {
         let location = require_location(body, WATCHER_TYPE)?;
         let sub = cx.config.subscription_id.clone();
-        let clash = cx.txn.list(WATCHER_TYPE, &sub, None)?.into_iter().find(|w| {
-            w.get("location").and_then(Value::as_str) == Some(location.as_str())
-                && w.get("id").and_then(Value::as_str).map(crate::id::key_of) != Some(id.key())
-        });
+        let clash = cx
+            .txn
+            .list(WATCHER_TYPE, &sub, None)?
+            .into_iter()
+            .find(|w| {
+                w.get("location").and_then(Value::as_str) == Some(location.as_str())
+                    && w.get("id").and_then(Value::as_str).map(crate::id::key_of) != Some(id.key())
+            });
         if let Some(other) = clash {
             return Err(ArmError::bad_request(
                 "NetworkWatcherCountLimitReached",
@@ -53,7 +75,17 @@ impl ResourceKind for NetworkWatchers {
             Some(e) => e.to_string(),
             None => cx.etag()?,
         };
-        save(cx, id, &tracked(id, &location, &tags, &etag, json!({ "provisioningState": "Succeeded" })))
+        save(
+            cx,
+            id,
+            &tracked(
+                id,
+                &location,
+                &tags,
+                &etag,
+                json!({ "provisioningState": "Succeeded" }),
+            ),
+        )
     }
 
     fn render(&self, _rx: &Rx, _id: &ResourceId, stored: &Value) -> ArmResult<Value> {

@@ -30,19 +30,32 @@ struct Link {
 
 impl Link {
     fn remote_id(&self) -> Option<&str> {
-        self.body.pointer("/properties/remoteVirtualNetwork/id").and_then(Value::as_str)
+        self.body
+            .pointer("/properties/remoteVirtualNetwork/id")
+            .and_then(Value::as_str)
     }
     fn state(&self) -> &str {
-        self.body.pointer("/properties/peeringState").and_then(Value::as_str).unwrap_or(STATE_INITIATED)
+        self.body
+            .pointer("/properties/peeringState")
+            .and_then(Value::as_str)
+            .unwrap_or(STATE_INITIATED)
     }
     fn flag(&self, key: &str) -> bool {
-        self.body.pointer(&format!("/properties/{key}")).and_then(Value::as_bool).unwrap_or(false)
+        self.body
+            .pointer(&format!("/properties/{key}"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
     }
     fn peered_space(&self) -> Vec<String> {
         self.body
             .pointer("/properties/remoteAddressSpace/addressPrefixes")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -50,15 +63,24 @@ impl Link {
 fn links_of(rx: &Rx, vnet: &ResourceId) -> ArmResult<Vec<Link>> {
     rx.children(vnet, PEERING_TYPE)?
         .into_iter()
-        .map(|body| Ok(Link { id: crate::router::stored_id(&body)?, body }))
+        .map(|body| {
+            Ok(Link {
+                id: crate::router::stored_id(&body)?,
+                body,
+            })
+        })
         .collect()
 }
 
 /// The link on `on_vnet` that points at `target_vnet`, if any.
-fn link_pointing_at(rx: &Rx, on_vnet: &ResourceId, target_vnet: &ResourceId) -> ArmResult<Option<Link>> {
-    Ok(links_of(rx, on_vnet)?
-        .into_iter()
-        .find(|l| l.remote_id().map(crate::id::key_of).as_deref() == Some(target_vnet.key().as_str())))
+fn link_pointing_at(
+    rx: &Rx,
+    on_vnet: &ResourceId,
+    target_vnet: &ResourceId,
+) -> ArmResult<Option<Link>> {
+    Ok(links_of(rx, on_vnet)?.into_iter().find(|l| {
+        l.remote_id().map(crate::id::key_of).as_deref() == Some(target_vnet.key().as_str())
+    }))
 }
 
 /// Ids of the virtual network gateways deployed in a VNet's `GatewaySubnet`.
@@ -70,7 +92,12 @@ pub fn gateways_of(rx: &Rx, vnet: &ResourceId) -> ArmResult<Vec<String>> {
     Ok(super::subnet::users(rx, &gw_subnet)?
         .into_iter()
         .filter(|u| u.to_ascii_lowercase().contains("/virtualnetworkgateways/"))
-        .map(|u| u.split("/ipConfigurations/").next().unwrap_or(&u).to_string())
+        .map(|u| {
+            u.split("/ipConfigurations/")
+                .next()
+                .unwrap_or(&u)
+                .to_string()
+        })
         .collect())
 }
 
@@ -91,8 +118,17 @@ impl ResourceKind for Peerings {
         PEERING_TYPE
     }
 
-    fn put(&self, cx: &mut Cx, id: &ResourceId, body: &Value, existing: Option<&Value>, req: &ArmRequest) -> ArmResult<()> {
-        let local_id = id.parent().ok_or_else(|| ArmError::internal("peering without parent"))?;
+    fn put(
+        &self,
+        cx: &mut Cx,
+        id: &ResourceId,
+        body: &Value,
+        existing: Option<&Value>,
+        req: &ArmRequest,
+    ) -> ArmResult<()> {
+        let local_id = id
+            .parent()
+            .ok_or_else(|| ArmError::internal("peering without parent"))?;
         let local = cx.require(&local_id)?;
         let props = properties(body)?;
         let remote_raw = opt_ref(&props, "remoteVirtualNetwork")?.ok_or_else(|| {
@@ -111,7 +147,9 @@ impl ResourceKind for Peerings {
         let remote_id = crate::router::stored_id(&remote)?;
         let local_id = crate::router::stored_id(&local)?;
 
-        let flag = |k: &str, default: bool| -> ArmResult<bool> { Ok(opt_bool(&props, k)?.unwrap_or(default)) };
+        let flag = |k: &str, default: bool| -> ArmResult<bool> {
+            Ok(opt_bool(&props, k)?.unwrap_or(default))
+        };
         // Omitted: Azure's REST default allows VNet access (PowerShell exposes -BlockVirtualNetworkAccess);
         // az always sends the flag explicitly (false unless given). [UNCONFIRMED server default; §13.7]
         let allow_vnet_access = flag("allowVirtualNetworkAccess", true)?;
@@ -123,14 +161,22 @@ impl ResourceKind for Peerings {
         let only_v6 = flag("enableOnlyIPv6Peering", false)?;
 
         if let Some(old) = existing {
-            let old_remote = old.pointer("/properties/remoteVirtualNetwork/id").and_then(Value::as_str).unwrap_or_default();
+            let old_remote = old
+                .pointer("/properties/remoteVirtualNetwork/id")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             if crate::id::key_of(old_remote) != remote_id.key() {
                 return Err(ArmError::bad_request(
                     "CannotChangeRemoteVirtualNetworkOfPeering",
                     format!("Cannot change remote virtual network of peering {id} from {old_remote} to {remote_id}. Delete the peering and create a new one."),
                 ));
             }
-            if old.pointer("/properties/peerCompleteVnets").and_then(Value::as_bool).unwrap_or(true) != complete {
+            if old
+                .pointer("/properties/peerCompleteVnets")
+                .and_then(Value::as_bool)
+                .unwrap_or(true)
+                != complete
+            {
                 return Err(ArmError::bad_request(
                     "CannotChangePeeringType",
                     format!("Cannot change peering {id} between virtual network peering and subnet peering. Delete the peering and create a new one."),
@@ -158,7 +204,15 @@ impl ResourceKind for Peerings {
         // Overlap: the two spaces (a VNet peered to itself necessarily overlaps).
         let pairs = vnetlab_ipam::overlapping_pairs(&local_space, &remote_space);
         if !pairs.is_empty() || local_id.key() == remote_id.key() {
-            let text = if pairs.is_empty() { local_space.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ") } else { overlap_text(&pairs) };
+            let text = if pairs.is_empty() {
+                local_space
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            } else {
+                overlap_text(&pairs)
+            };
             return Err(ArmError::bad_request(
                 "VnetAddressSpacesOverlap",
                 format!("Cannot create or update peering {id}. Virtual networks {local_id} and {remote_id} cannot be peered because their address spaces overlap. Overlapping address prefixes: {text}"),
@@ -190,19 +244,48 @@ impl ResourceKind for Peerings {
             }
         }
 
-        check_gateway_flags(&cx.rx(), id, &local_id, &remote_id, allow_transit, use_remote_gw, no_verify, reverse.as_ref())?;
+        check_gateway_flags(
+            &cx.rx(),
+            id,
+            &local_id,
+            &remote_id,
+            allow_transit,
+            use_remote_gw,
+            no_verify,
+            reverse.as_ref(),
+        )?;
 
         // State: Connected when the reciprocal link exists (it moves to Connected too);
         // an update keeps a Connected link Connected; a Disconnected link re-PUT starts over.
-        let state = if reverse.is_some() { STATE_CONNECTED } else { STATE_INITIATED };
-        let sync = req.query_value("syncRemoteAddressSpace").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let state = if reverse.is_some() {
+            STATE_CONNECTED
+        } else {
+            STATE_INITIATED
+        };
+        let sync = req
+            .query_value("syncRemoteAddressSpace")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         let peered_remote: Vec<String> = match existing {
-            Some(old) if !sync && state == STATE_CONNECTED && old.pointer("/properties/peeringState").and_then(Value::as_str) == Some(STATE_CONNECTED) => {
-                Link { id: id.clone(), body: old.clone() }.peered_space()
+            Some(old)
+                if !sync
+                    && state == STATE_CONNECTED
+                    && old
+                        .pointer("/properties/peeringState")
+                        .and_then(Value::as_str)
+                        == Some(STATE_CONNECTED) =>
+            {
+                Link {
+                    id: id.clone(),
+                    body: old.clone(),
+                }
+                .peered_space()
             }
             _ => remote_space.iter().map(|p| p.to_string()).collect(),
         };
-        let guid = match existing.and_then(|e| e.pointer("/properties/resourceGuid")).and_then(Value::as_str) {
+        let guid = match existing
+            .and_then(|e| e.pointer("/properties/resourceGuid"))
+            .and_then(Value::as_str)
+        {
             Some(g) => g.to_string(),
             None => cx.guid()?,
         };
@@ -215,11 +298,14 @@ impl ResourceKind for Peerings {
             "useRemoteGateways": use_remote_gw,
             "doNotVerifyRemoteGateways": no_verify,
             "peerCompleteVnets": complete,
-            "enableOnlyIPv6Peering": only_v6,
             "remoteAddressSpace": { "addressPrefixes": peered_remote },
             "resourceGuid": guid,
             "provisioningState": "Succeeded",
         });
+        // Only echoed when set: az's peering schema (api 2023-11-01) predates the property.
+        if props.contains_key("enableOnlyIPv6Peering") || only_v6 {
+            p["enableOnlyIPv6Peering"] = json!(only_v6);
+        }
         if !complete {
             p["localSubnetNames"] = str_array(&local_names);
             p["remoteSubnetNames"] = str_array(&remote_names);
@@ -251,8 +337,13 @@ impl ResourceKind for Peerings {
     }
 
     fn delete(&self, cx: &mut Cx, id: &ResourceId, stored: &Value) -> ArmResult<()> {
-        let link = Link { id: id.clone(), body: stored.clone() };
-        let local_id = id.parent().ok_or_else(|| ArmError::internal("peering without parent"))?;
+        let link = Link {
+            id: id.clone(),
+            body: stored.clone(),
+        };
+        let local_id = id
+            .parent()
+            .ok_or_else(|| ArmError::internal("peering without parent"))?;
         cx.delete(id)?;
         if let Some(remote_raw) = link.remote_id() {
             if let Ok(remote_id) = ResourceId::parse(remote_raw) {
@@ -277,8 +368,12 @@ fn disconnect(cx: &mut Cx, on_vnet: &ResourceId, gone_vnet: &ResourceId) -> ArmR
 /// A VNet is being deleted: every link elsewhere that points at it goes Disconnected.
 pub fn disconnect_links_to(cx: &mut Cx, vnet: &ResourceId) -> ArmResult<()> {
     for src in cx.rx().referrers(vnet, "remoteVirtualNetwork")? {
-        let Ok(link_id) = ResourceId::parse(&src) else { continue };
-        let Some(owner) = link_id.parent() else { continue };
+        let Ok(link_id) = ResourceId::parse(&src) else {
+            continue;
+        };
+        let Some(owner) = link_id.parent() else {
+            continue;
+        };
         if owner.key() != vnet.key() {
             disconnect(cx, &owner, vnet)?;
         }
@@ -287,7 +382,12 @@ pub fn disconnect_links_to(cx: &mut Cx, vnet: &ResourceId) -> ArmResult<()> {
 }
 
 /// The prefixes a VNet contributes to a peering: its address space, or the named subnets'.
-fn peered_prefixes(rx: &Rx, vnet_id: &ResourceId, vnet: &Value, subnet_names: &[String]) -> ArmResult<Vec<IpNet>> {
+fn peered_prefixes(
+    rx: &Rx,
+    vnet_id: &ResourceId,
+    vnet: &Value,
+    subnet_names: &[String],
+) -> ArmResult<Vec<IpNet>> {
     if subnet_names.is_empty() {
         return Ok(address_space(vnet));
     }
@@ -304,13 +404,25 @@ fn peered_prefixes(rx: &Rx, vnet_id: &ResourceId, vnet: &Value, subnet_names: &[
 
 /// `VnetAddressSpaceOverlapsWithAlreadyPeeredVnet`: `first_space` (of `first`) against every
 /// VNet already peered with `second` (other than `first`).
-fn check_already_peered(rx: &Rx, link: &ResourceId, first: &ResourceId, first_space: &[IpNet], second: &ResourceId) -> ArmResult<()> {
+fn check_already_peered(
+    rx: &Rx,
+    link: &ResourceId,
+    first: &ResourceId,
+    first_space: &[IpNet],
+    second: &ResourceId,
+) -> ArmResult<()> {
     for l in links_of(rx, second)? {
-        let Some(other_raw) = l.remote_id() else { continue };
+        let Some(other_raw) = l.remote_id() else {
+            continue;
+        };
         if crate::id::key_of(other_raw) == first.key() || l.state() == STATE_DISCONNECTED {
             continue;
         }
-        let other_space: Vec<IpNet> = l.peered_space().iter().filter_map(|p| p.parse().ok()).collect();
+        let other_space: Vec<IpNet> = l
+            .peered_space()
+            .iter()
+            .filter_map(|p| p.parse().ok())
+            .collect();
         let pairs = vnetlab_ipam::overlapping_pairs(first_space, &other_space);
         if !pairs.is_empty() {
             let (a, b) = (first, second);
@@ -386,8 +498,13 @@ fn check_gateway_flags(
 /// BGP communities.
 pub fn render_link(rx: &Rx, id: &ResourceId, stored: &Value) -> ArmResult<Value> {
     let mut out = with_etag(stored.clone(), root_etag(rx, id)?.as_ref());
-    let link = Link { id: id.clone(), body: stored.clone() };
-    let local_id = id.parent().ok_or_else(|| ArmError::internal("peering without parent"))?;
+    let link = Link {
+        id: id.clone(),
+        body: stored.clone(),
+    };
+    let local_id = id
+        .parent()
+        .ok_or_else(|| ArmError::internal("peering without parent"))?;
     let local = rx.get(&local_id)?;
     let remote_id = link.remote_id().and_then(|r| ResourceId::parse(r).ok());
     let remote = match &remote_id {
@@ -398,7 +515,8 @@ pub fn render_link(rx: &Rx, id: &ResourceId, stored: &Value) -> ArmResult<Value>
     if let Some(remote) = &remote {
         let current = prefix_strings(remote);
         local_stale = !same_set(&link.peered_space(), &current);
-        out["properties"]["remoteVirtualNetworkAddressSpace"] = json!({ "addressPrefixes": current });
+        out["properties"]["remoteVirtualNetworkAddressSpace"] =
+            json!({ "addressPrefixes": current });
         if let Some(b) = remote.pointer("/properties/bgpCommunities") {
             out["properties"]["remoteBgpCommunities"] = b.clone();
         }
@@ -411,12 +529,15 @@ pub fn render_link(rx: &Rx, id: &ResourceId, stored: &Value) -> ArmResult<Value>
         _ => None,
     };
     let remote_stale = match (&reverse, &local) {
-        (Some(rev), Some(local)) if link.state() == STATE_CONNECTED => !same_set(&rev.peered_space(), &prefix_strings(local)),
+        (Some(rev), Some(local)) if link.state() == STATE_CONNECTED => {
+            !same_set(&rev.peered_space(), &prefix_strings(local))
+        }
         _ => true,
     };
     if let (Some(local), false) = (&local, link.flag("peerCompleteVnets")) {
         // Subnet peering also reports the local side (azure-semantics.md §1.4).
-        out["properties"]["localVirtualNetworkAddressSpace"] = json!({ "addressPrefixes": prefix_strings(local) });
+        out["properties"]["localVirtualNetworkAddressSpace"] =
+            json!({ "addressPrefixes": prefix_strings(local) });
     }
     let level = match (local_stale, remote_stale) {
         (false, false) => "FullyInSync",

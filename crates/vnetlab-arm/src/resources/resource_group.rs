@@ -15,11 +15,21 @@ impl ResourceKind for ResourceGroups {
         "Microsoft.Resources/resourceGroups"
     }
 
-    fn put(&self, cx: &mut Cx, id: &ResourceId, body: &Value, existing: Option<&Value>, _req: &ArmRequest) -> ArmResult<()> {
+    fn put(
+        &self,
+        cx: &mut Cx,
+        id: &ResourceId,
+        body: &Value,
+        existing: Option<&Value>,
+        _req: &ArmRequest,
+    ) -> ArmResult<()> {
         let location = require_location(body, self.full_type())?;
         let tags = validate_tags(body.get("tags").unwrap_or(&Value::Null))?;
         if let Some(old) = existing {
-            let old_loc = old.get("location").and_then(Value::as_str).unwrap_or_default();
+            let old_loc = old
+                .get("location")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             if old_loc != location {
                 return Err(ArmError::conflict(
                     "InvalidResourceGroupLocation",
@@ -59,7 +69,9 @@ impl ResourceKind for ResourceGroups {
             "Microsoft.Network/virtualNetworkGateways",
             "Microsoft.Network/networkInterfaces",
         ];
-        let rest = KNOWN_TYPES.iter().filter(|t| !order.contains(t) && t.matches('/').count() == 1);
+        let rest = KNOWN_TYPES
+            .iter()
+            .filter(|t| !order.contains(t) && t.matches('/').count() == 1);
         for t in order.iter().chain(rest) {
             let Some(kind) = kind_for(t) else { continue };
             for stored in cx.txn.list(t, &id.subscription, Some(&id.resource_group))? {

@@ -27,8 +27,16 @@ pub fn subnet_prefixes(props: &Map<String, Value>) -> ArmResult<Vec<String>> {
 
 /// The prefixes of a stored subnet record, parsed (stored prefixes are always valid).
 pub fn stored_prefixes(stored: &Value) -> Vec<IpNet> {
-    let props = stored.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
-    subnet_prefixes(&props).unwrap_or_default().iter().filter_map(|p| p.parse().ok()).collect()
+    let props = stored
+        .get("properties")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    subnet_prefixes(&props)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| p.parse().ok())
+        .collect()
 }
 
 /// The IP configurations (NICs, gateways) using a subnet.
@@ -99,13 +107,18 @@ pub fn validate(
             if let Some(user) = users(&cx.rx(), id)?.first() {
                 return Err(ArmError::bad_request(
                     "InUseSubnetCannotBeUpdated",
-                    format!("Subnet {} is in use by {user} and its address prefix cannot be updated.", id.name()),
+                    format!(
+                        "Subnet {} is in use by {user} and its address prefix cannot be updated.",
+                        id.name()
+                    ),
                 ));
             }
         }
     }
     let mut props = Map::new();
-    if requested.contains_key("addressPrefix") && requested.get("addressPrefix").is_some_and(|v| !v.is_null()) {
+    if requested.contains_key("addressPrefix")
+        && requested.get("addressPrefix").is_some_and(|v| !v.is_null())
+    {
         props.insert("addressPrefix".into(), requested["addressPrefix"].clone());
     }
     if let Some(list) = opt_str_list(requested, "addressPrefixes")? {
@@ -114,7 +127,10 @@ pub fn validate(
         }
     }
     for (key, full_type) in [
-        ("networkSecurityGroup", "Microsoft.Network/networkSecurityGroups"),
+        (
+            "networkSecurityGroup",
+            "Microsoft.Network/networkSecurityGroups",
+        ),
         ("routeTable", "Microsoft.Network/routeTables"),
     ] {
         if let Some(ref_id) = opt_ref(requested, key)? {
@@ -127,11 +143,26 @@ pub fn validate(
     }
     props.insert(
         "privateEndpointNetworkPolicies".into(),
-        Value::String(enum_value(requested, "privateEndpointNetworkPolicies", &["Enabled", "Disabled", "NetworkSecurityGroupEnabled", "RouteTableEnabled"], "Disabled")?),
+        Value::String(enum_value(
+            requested,
+            "privateEndpointNetworkPolicies",
+            &[
+                "Enabled",
+                "Disabled",
+                "NetworkSecurityGroupEnabled",
+                "RouteTableEnabled",
+            ],
+            "Disabled",
+        )?),
     );
     props.insert(
         "privateLinkServiceNetworkPolicies".into(),
-        Value::String(enum_value(requested, "privateLinkServiceNetworkPolicies", &["Enabled", "Disabled"], "Enabled")?),
+        Value::String(enum_value(
+            requested,
+            "privateLinkServiceNetworkPolicies",
+            &["Enabled", "Disabled"],
+            "Enabled",
+        )?),
     );
     for echo in ["delegations", "serviceEndpoints"] {
         match requested.get(echo) {
@@ -162,19 +193,38 @@ pub fn validate(
     Ok(Value::Object(props))
 }
 
-fn enum_value(props: &Map<String, Value>, key: &str, allowed: &[&str], default: &str) -> ArmResult<String> {
+fn enum_value(
+    props: &Map<String, Value>,
+    key: &str,
+    allowed: &[&str],
+    default: &str,
+) -> ArmResult<String> {
     match opt_str(props, key)? {
         None => Ok(default.to_string()),
         Some(v) => allowed
             .iter()
             .find(|a| a.eq_ignore_ascii_case(v))
             .map(|a| a.to_string())
-            .ok_or_else(|| ArmError::bad_request("InvalidRequestFormat", format!("Value '{v}' is not valid for property '{key}'. Allowed values: {}.", allowed.join(", ")))),
+            .ok_or_else(|| {
+                ArmError::bad_request(
+                    "InvalidRequestFormat",
+                    format!(
+                        "Value '{v}' is not valid for property '{key}'. Allowed values: {}.",
+                        allowed.join(", ")
+                    ),
+                )
+            }),
     }
 }
 
 /// A referenced resource must exist (and, for regional resources, be in the same region).
-pub fn check_reference(cx: &Cx, owner: &ResourceId, ref_id: &str, full_type: &str, location: &str) -> ArmResult<String> {
+pub fn check_reference(
+    cx: &Cx,
+    owner: &ResourceId,
+    ref_id: &str,
+    full_type: &str,
+    location: &str,
+) -> ArmResult<String> {
     let missing = || {
         ArmError::bad_request(
             "InvalidResourceReference",
@@ -194,7 +244,11 @@ pub fn check_reference(cx: &Cx, owner: &ResourceId, ref_id: &str, full_type: &st
             ));
         }
     }
-    Ok(target.get("id").and_then(Value::as_str).unwrap_or(ref_id).to_string())
+    Ok(target
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or(ref_id)
+        .to_string())
 }
 
 pub fn outside_vnet(subnet: &str, vnet: &str) -> ArmError {
@@ -209,7 +263,15 @@ pub fn sibling_prefixes(rx: &Rx, vnet: &ResourceId) -> ArmResult<Vec<(String, Ve
     Ok(rx
         .children(vnet, SUBNET_TYPE)?
         .iter()
-        .map(|s| (s.get("name").and_then(Value::as_str).unwrap_or_default().to_string(), stored_prefixes(s)))
+        .map(|s| {
+            (
+                s.get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                stored_prefixes(s),
+            )
+        })
         .collect())
 }
 
@@ -218,7 +280,8 @@ pub fn render_subnet(rx: &Rx, id: &ResourceId, stored: &Value) -> ArmResult<Valu
     let mut out = with_etag(stored.clone(), root_etag(rx, id)?.as_ref());
     let users = users(rx, id)?;
     if !users.is_empty() {
-        out["properties"]["ipConfigurations"] = Value::Array(users.iter().map(|u| id_ref(u)).collect());
+        out["properties"]["ipConfigurations"] =
+            Value::Array(users.iter().map(|u| id_ref(u)).collect());
     }
     Ok(out)
 }
@@ -228,14 +291,36 @@ impl ResourceKind for Subnets {
         SUBNET_TYPE
     }
 
-    fn put(&self, cx: &mut Cx, id: &ResourceId, body: &Value, existing: Option<&Value>, _req: &ArmRequest) -> ArmResult<()> {
-        let vnet_id = id.parent().ok_or_else(|| ArmError::internal("subnet without parent"))?;
+    fn put(
+        &self,
+        cx: &mut Cx,
+        id: &ResourceId,
+        body: &Value,
+        existing: Option<&Value>,
+        _req: &ArmRequest,
+    ) -> ArmResult<()> {
+        let vnet_id = id
+            .parent()
+            .ok_or_else(|| ArmError::internal("subnet without parent"))?;
         let vnet = cx.require(&vnet_id)?;
-        let location = vnet.get("location").and_then(Value::as_str).unwrap_or_default().to_string();
+        let location = vnet
+            .get("location")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let vnet_prefixes = super::virtual_network::address_space(&vnet);
         let siblings = sibling_prefixes(&cx.rx(), &vnet_id)?;
         let requested = properties(body)?;
-        let props = validate(cx, &vnet_id, &location, &vnet_prefixes, id, &requested, existing, &siblings)?;
+        let props = validate(
+            cx,
+            &vnet_id,
+            &location,
+            &vnet_prefixes,
+            id,
+            &requested,
+            existing,
+            &siblings,
+        )?;
         save(cx, id, &child(id, props))
     }
 
@@ -246,7 +331,10 @@ impl ResourceKind for Subnets {
     fn refs(&self, _id: &ResourceId, stored: &Value) -> Vec<Ref> {
         let mut refs = Vec::new();
         for key in ["networkSecurityGroup", "routeTable"] {
-            if let Some(target) = stored.pointer(&format!("/properties/{key}/id")).and_then(Value::as_str) {
+            if let Some(target) = stored
+                .pointer(&format!("/properties/{key}/id"))
+                .and_then(Value::as_str)
+            {
                 refs.push(Ref::new(key, target));
             }
         }

@@ -494,7 +494,13 @@ impl ResourceKind for VirtualMachines {
         Ok(())
     }
 
-    fn render_expanded(&self, rx: &Rx, id: &ResourceId, stored: &Value, expand: &str) -> ArmResult<Value> {
+    fn render_expanded(
+        &self,
+        rx: &Rx,
+        id: &ResourceId,
+        stored: &Value,
+        expand: &str,
+    ) -> ArmResult<Value> {
         if expand.eq_ignore_ascii_case("instanceView") {
             render_with_instance_view(rx, id, stored)
         } else {
@@ -506,7 +512,10 @@ impl ResourceKind for VirtualMachines {
         if view.eq_ignore_ascii_case("instanceView") {
             Ok(instance_view(stored))
         } else {
-            Err(ArmError::not_supported(format!("GET '{view}' on {}", id.full_type())))
+            Err(ArmError::not_supported(format!(
+                "GET '{view}' on {}",
+                id.full_type()
+            )))
         }
     }
 

@@ -17,14 +17,22 @@ pub const VNET_TYPE: &str = "Microsoft.Network/virtualNetworks";
 
 /// The parsed address space of a stored VNet.
 pub fn address_space(vnet: &Value) -> Vec<IpNet> {
-    prefix_strings(vnet).iter().filter_map(|p| p.parse().ok()).collect()
+    prefix_strings(vnet)
+        .iter()
+        .filter_map(|p| p.parse().ok())
+        .collect()
 }
 
 /// The address space of a stored VNet as written.
 pub fn prefix_strings(vnet: &Value) -> Vec<String> {
     vnet.pointer("/properties/addressSpace/addressPrefixes")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -33,10 +41,20 @@ impl ResourceKind for VirtualNetworks {
         VNET_TYPE
     }
 
-    fn put(&self, cx: &mut Cx, id: &ResourceId, body: &Value, existing: Option<&Value>, _req: &ArmRequest) -> ArmResult<()> {
+    fn put(
+        &self,
+        cx: &mut Cx,
+        id: &ResourceId,
+        body: &Value,
+        existing: Option<&Value>,
+        _req: &ArmRequest,
+    ) -> ArmResult<()> {
         let location = require_location(body, VNET_TYPE)?;
         if let Some(old) = existing {
-            let old_loc = old.get("location").and_then(Value::as_str).unwrap_or_default();
+            let old_loc = old
+                .get("location")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             if old_loc != location {
                 return Err(ArmError::bad_request(
                     "InvalidRequestFormat",
@@ -50,7 +68,9 @@ impl ResourceKind for VirtualNetworks {
         if raw_space.is_empty() {
             return Err(ArmError::bad_request(
                 "AddressSpaceOrIpamPoolRequired",
-                format!("Virtual network {id} must have an address space or an IPAM pool allocation."),
+                format!(
+                    "Virtual network {id} must have an address space or an IPAM pool allocation."
+                ),
             ));
         }
         let space = parse_prefixes(&raw_space, id)?;
@@ -66,14 +86,25 @@ impl ResourceKind for VirtualNetworks {
         }
 
         let mut props = Map::new();
-        props.insert("addressSpace".into(), json!({ "addressPrefixes": raw_space }));
+        props.insert(
+            "addressSpace".into(),
+            json!({ "addressPrefixes": raw_space }),
+        );
         if req_props.contains_key("dhcpOptions") {
             props.insert("dhcpOptions".into(), json!({ "dnsServers": dns }));
         }
-        for (key, default) in [("enableDdosProtection", false), ("enableVmProtection", false)] {
-            props.insert(key.into(), Value::Bool(opt_bool(&req_props, key)?.unwrap_or(default)));
+        for (key, default) in [
+            ("enableDdosProtection", false),
+            ("enableVmProtection", false),
+        ] {
+            props.insert(
+                key.into(),
+                Value::Bool(opt_bool(&req_props, key)?.unwrap_or(default)),
+            );
         }
-        if opt_bool(&req_props, "enableDdosProtection")? == Some(true) || opt_ref(&req_props, "ddosProtectionPlan")?.is_some() {
+        if opt_bool(&req_props, "enableDdosProtection")? == Some(true)
+            || opt_ref(&req_props, "ddosProtectionPlan")?.is_some()
+        {
             return Err(ArmError::not_supported("DDoS protection plans"));
         }
         let pe = opt_str(&req_props, "privateEndpointVNetPolicies")?.unwrap_or("Disabled");
@@ -87,9 +118,15 @@ impl ResourceKind for VirtualNetworks {
             }
         }
         if let Some(Value::Object(b)) = props.get_mut("bgpCommunities") {
-            b.insert("regionalCommunity".into(), json!(regional_community(&location)));
+            b.insert(
+                "regionalCommunity".into(),
+                json!(regional_community(&location)),
+            );
         }
-        let guid = match existing.and_then(|e| e.pointer("/properties/resourceGuid")).and_then(Value::as_str) {
+        let guid = match existing
+            .and_then(|e| e.pointer("/properties/resourceGuid"))
+            .and_then(Value::as_str)
+        {
             Some(g) => g.to_string(),
             None => cx.guid()?,
         };
@@ -166,7 +203,10 @@ fn check_dns_servers(id: &ResourceId, dns: &[String]) -> ArmResult<()> {
     if dns.len() > 20 {
         return Err(ArmError::bad_request(
             "TooManyDnsServers",
-            format!("Virtual network {id} has {} DNS servers; at most 20 are allowed.", dns.len()),
+            format!(
+                "Virtual network {id} has {} DNS servers; at most 20 are allowed.",
+                dns.len()
+            ),
         ));
     }
     for s in dns {
@@ -184,13 +224,23 @@ fn check_dns_servers(id: &ResourceId, dns: &[String]) -> ArmResult<()> {
 fn check_space_change(cx: &Cx, id: &ResourceId, space: &[IpNet]) -> ArmResult<()> {
     let rx = cx.rx();
     for (name, nets) in subnet::sibling_prefixes(&rx, id)? {
-        if nets.iter().any(|n| !space.iter().any(|v| vnetlab_ipam::contains(v, n))) {
+        if nets
+            .iter()
+            .any(|n| !space.iter().any(|v| vnetlab_ipam::contains(v, n)))
+        {
             return Err(subnet::outside_vnet(&name, id.name()));
         }
     }
     for link in rx.children(id, PEERING_TYPE)? {
-        let Some(remote_id) = link.pointer("/properties/remoteVirtualNetwork/id").and_then(Value::as_str) else { continue };
-        let Some(remote) = rx.get_key(remote_id)? else { continue };
+        let Some(remote_id) = link
+            .pointer("/properties/remoteVirtualNetwork/id")
+            .and_then(Value::as_str)
+        else {
+            continue;
+        };
+        let Some(remote) = rx.get_key(remote_id)? else {
+            continue;
+        };
         let pairs = vnetlab_ipam::overlapping_pairs(space, &address_space(&remote));
         if !pairs.is_empty() {
             return Err(ArmError::bad_request(
@@ -206,7 +256,14 @@ fn check_space_change(cx: &Cx, id: &ResourceId, space: &[IpNet]) -> ArmResult<()
 }
 
 /// Applies the inline subnet list of a VNet PUT: create/update listed, delete the rest.
-fn reconcile_subnets(cx: &mut Cx, id: &ResourceId, location: &str, space: &[IpNet], req_props: &Map<String, Value>, is_update: bool) -> ArmResult<()> {
+fn reconcile_subnets(
+    cx: &mut Cx,
+    id: &ResourceId,
+    location: &str,
+    space: &[IpNet],
+    req_props: &Map<String, Value>,
+    is_update: bool,
+) -> ArmResult<()> {
     let requested: Vec<Value> = match req_props.get("subnets") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a.clone(),
@@ -214,11 +271,20 @@ fn reconcile_subnets(cx: &mut Cx, id: &ResourceId, location: &str, space: &[IpNe
     };
     let mut wanted: Vec<(ResourceId, Map<String, Value>)> = Vec::new();
     for (i, s) in requested.iter().enumerate() {
-        let name = s.get("name").and_then(Value::as_str).ok_or_else(|| type_error(&format!("properties.subnets[{i}].name"), "String"))?;
+        let name = s
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| type_error(&format!("properties.subnets[{i}].name"), "String"))?;
         let sid = id.child("subnets", name);
         validate_name(&sid)?;
-        if wanted.iter().any(|(w, _)| w.name().eq_ignore_ascii_case(name)) {
-            return Err(ArmError::bad_request("DuplicateResourceName", format!("Subnet name {name} is used more than once in virtual network {id}.")));
+        if wanted
+            .iter()
+            .any(|(w, _)| w.name().eq_ignore_ascii_case(name))
+        {
+            return Err(ArmError::bad_request(
+                "DuplicateResourceName",
+                format!("Subnet name {name} is used more than once in virtual network {id}."),
+            ));
         }
         wanted.push((sid, properties(s)?));
     }
@@ -241,7 +307,16 @@ fn reconcile_subnets(cx: &mut Cx, id: &ResourceId, location: &str, space: &[IpNe
     }
     for (sid, props) in &wanted {
         let existing = cx.get(sid)?;
-        let stored = subnet::validate(cx, id, location, space, sid, props, existing.as_ref(), &siblings)?;
+        let stored = subnet::validate(
+            cx,
+            id,
+            location,
+            space,
+            sid,
+            props,
+            existing.as_ref(),
+            &siblings,
+        )?;
         save(cx, sid, &child(sid, stored))?;
     }
     Ok(())
@@ -249,6 +324,9 @@ fn reconcile_subnets(cx: &mut Cx, id: &ResourceId, location: &str, space: &[IpNe
 
 /// Azure's regional BGP community for a region (`12076:5xxxx`). [UNCONFIRMED values per region]
 fn regional_community(location: &str) -> String {
-    let idx = REGIONS.iter().position(|(n, _)| *n == location).unwrap_or(0);
+    let idx = REGIONS
+        .iter()
+        .position(|(n, _)| *n == location)
+        .unwrap_or(0);
     format!("12076:{}", 50000 + idx + 1)
 }

@@ -5,9 +5,38 @@ use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
     vec![
-        CommandImpl { name: "account show", handler: show, shape: Shape::Sdk, table: None },
-        CommandImpl { name: "account list", handler: list, shape: Shape::Sdk, table: None },
-        CommandImpl { name: "account set", handler: set, shape: Shape::Sdk, table: None },
+        CommandImpl {
+            name: "account show",
+            handler: show,
+            shape: Shape::Sdk,
+            table: None,
+        },
+        CommandImpl {
+            name: "account list",
+            handler: list,
+            shape: Shape::Sdk,
+            table: None,
+        },
+        CommandImpl {
+            name: "account set",
+            handler: set,
+            shape: Shape::Sdk,
+            table: None,
+        },
+        // Embedded mode has nothing to sign in to: `login` prints the subscription list as az
+        // does after a login, so tutorials that start with `az login` run unchanged.
+        CommandImpl {
+            name: "login",
+            handler: list,
+            shape: Shape::Sdk,
+            table: None,
+        },
+        CommandImpl {
+            name: "logout",
+            handler: logout,
+            shape: Shape::Sdk,
+            table: None,
+        },
     ]
 }
 
@@ -26,7 +55,8 @@ fn account(ctx: &Ctx) -> Value {
 }
 
 fn matches(ctx: &Ctx, wanted: &str) -> bool {
-    wanted.eq_ignore_ascii_case(&ctx.subscription()) || wanted.eq_ignore_ascii_case(&ctx.client.subscription_name())
+    wanted.eq_ignore_ascii_case(&ctx.subscription())
+        || wanted.eq_ignore_ascii_case(&ctx.client.subscription_name())
 }
 
 fn show(ctx: &mut Ctx) -> Result<Value, CliError> {
@@ -53,6 +83,12 @@ fn set(ctx: &mut Ctx) -> Result<Value, CliError> {
     if matches(ctx, &s) {
         Ok(Value::Null)
     } else {
-        Err(CliError::validation(format!("The subscription of '{s}' doesn't exist in cloud 'AzureCloud'.")))
+        Err(CliError::validation(format!(
+            "The subscription of '{s}' doesn't exist in cloud 'AzureCloud'."
+        )))
     }
+}
+
+fn logout(_ctx: &mut Ctx) -> Result<Value, CliError> {
+    Ok(Value::Null)
 }

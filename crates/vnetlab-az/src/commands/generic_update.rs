@@ -5,46 +5,65 @@
 use super::*;
 
 /// Top-level keys of an ARM resource that are not inside `properties`.
-const ENVELOPE: &[&str] = &["id", "name", "type", "location", "tags", "etag", "sku", "zones", "extendedLocation", "identity", "plan"];
+const ENVELOPE: &[&str] = &[
+    "id",
+    "name",
+    "type",
+    "location",
+    "tags",
+    "etag",
+    "sku",
+    "zones",
+    "extendedLocation",
+    "identity",
+    "plan",
+];
 
 /// Applies `--set`, `--add` and `--remove` to an ARM-shaped resource.
 pub fn apply(ctx: &Ctx, resource: &mut Value) -> Result<(), CliError> {
-    let force_string = ctx.flag("force_string").unwrap_or(false);
-    for item in ctx.list("properties_to_set").or_else(|| ctx.list("set")).unwrap_or_default() {
-        let (path, raw) = item
-            .split_once('=')
-            .ok_or_else(|| CliError::validation(format!("usage error: --set KEY=VALUE [KEY=VALUE ...]: '{item}'")))?;
+    let force_string = ctx.flag("generic_update_force_string").unwrap_or(false);
+    for item in ctx.list("generic_update_set").unwrap_or_default() {
+        let (path, raw) = item.split_once('=').ok_or_else(|| {
+            CliError::validation(format!(
+                "usage error: --set KEY=VALUE [KEY=VALUE ...]: '{item}'"
+            ))
+        })?;
         let value = parse_value(raw, force_string);
-        let target = walk(resource, &arm_path(path), true)
-            .ok_or_else(|| CliError::validation(format!("Couldn't find '{path}' in ''. Available options: []")))?;
+        let target = walk(resource, &arm_path(path), true).ok_or_else(|| {
+            CliError::validation(format!(
+                "Couldn't find '{path}' in ''. Available options: []"
+            ))
+        })?;
         *target = value;
     }
-    let adds = ctx.list("properties_to_add").or_else(|| ctx.list("add")).unwrap_or_default();
+    let adds = ctx.list("generic_update_add").unwrap_or_default();
     if let Some((path, values)) = adds.split_first() {
         let target = walk(resource, &arm_path(path), true)
             .ok_or_else(|| CliError::validation(format!("Couldn't find '{path}' in ''.")))?;
         if target.is_null() {
             *target = json!([]);
         }
-        let list = target
-            .as_array_mut()
-            .ok_or_else(|| CliError::validation(format!("invalid syntax: '{path}' is not a list")))?;
+        let list = target.as_array_mut().ok_or_else(|| {
+            CliError::validation(format!("invalid syntax: '{path}' is not a list"))
+        })?;
         for v in values {
             let value = match v.split_once('=') {
-                Some((k, val)) if !v.starts_with('{') => json!({ k: parse_value(val, force_string) }),
+                Some((k, val)) if !v.starts_with('{') => {
+                    json!({ k: parse_value(val, force_string) })
+                }
                 _ => parse_value(v, force_string),
             };
             list.push(value);
         }
     }
-    let removes = ctx.list("properties_to_remove").or_else(|| ctx.list("remove")).unwrap_or_default();
+    let removes = ctx.list("generic_update_remove").unwrap_or_default();
     if let Some((path, rest)) = removes.split_first() {
         let segments = arm_path(path);
         match rest.first() {
             Some(index) => {
-                let idx: usize = index
-                    .parse()
-                    .map_err(|_| CliError::validation(format!("invalid index '{index}' for --remove")))?;
+                let idx: usize = index.parse().map_err(|_| {
+                    CliError::validation(format!("invalid index '{index}' for --remove"))
+                })?;
                 if let Some(Value::Array(a)) = walk(resource, &segments, false) {
                     if idx < a.len() {
                         a.remove(idx);
@@ -74,14 +93,21 @@ fn arm_path(path: &str) -> Vec<String> {
             }
             let end = rest[i..].find(']').map(|e| i + e).unwrap_or(rest.len());
             out.push(format!("[{}", &rest[i + 1..end.min(rest.len())]));
-            rest = if end < rest.len() { &rest[end + 1..] } else { "" };
+            rest = if end < rest.len() {
+                &rest[end + 1..]
+            } else {
+                ""
+            };
         }
         if !rest.is_empty() {
             out.push(rest.to_string());
         }
     }
     if let Some(first) = out.first() {
-        if !ENVELOPE.iter().any(|e| e.eq_ignore_ascii_case(first)) && !first.starts_with('[') && first != "properties" {
+        if !ENVELOPE.iter().any(|e| e.eq_ignore_ascii_case(first))
+            && !first.starts_with('[')
+            && first != "properties"
+        {
             out.insert(0, "properties".to_string());
         }
     }
@@ -89,7 +115,9 @@ fn arm_path(path: &str) -> Vec<String> {
 }
 
 fn walk<'v>(v: &'v mut Value, path: &[String], create: bool) -> Option<&'v mut Value> {
-    let Some((head, rest)) = path.split_first() else { return Some(v) };
+    let Some((head, rest)) = path.split_first() else {
+        return Some(v);
+    };
     let next = if let Some(idx) = head.strip_prefix('[') {
         let i: usize = idx.parse().ok()?;
         v.as_array_mut()?.get_mut(i)?
@@ -99,7 +127,11 @@ fn walk<'v>(v: &'v mut Value, path: &[String], create: bool) -> Option<&'v mut V
         }
         let m = v.as_object_mut()?;
         // Flattened names are matched case-insensitively, as az does.
-        let key = m.keys().find(|k| k.eq_ignore_ascii_case(head)).cloned().unwrap_or_else(|| head.clone());
+        let key = m
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(head))
+            .cloned()
+            .unwrap_or_else(|| head.clone());
         if !m.contains_key(&key) {
             if !create {
                 return None;

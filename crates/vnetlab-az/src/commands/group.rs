@@ -4,16 +4,42 @@ use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
     vec![
-        CommandImpl { name: "group create", handler: create, shape: Shape::Sdk, table: None },
-        CommandImpl { name: "group show", handler: show, shape: Shape::Sdk, table: None },
-        CommandImpl { name: "group list", handler: list, shape: Shape::Sdk, table: Some(list_table) },
-        CommandImpl { name: "group delete", handler: delete, shape: Shape::Sdk, table: None },
-        CommandImpl { name: "group exists", handler: exists, shape: Shape::Sdk, table: None },
+        CommandImpl {
+            name: "group create",
+            handler: create,
+            shape: Shape::Sdk,
+            table: None,
+        },
+        CommandImpl {
+            name: "group show",
+            handler: show,
+            shape: Shape::Sdk,
+            table: None,
+        },
+        CommandImpl {
+            name: "group list",
+            handler: list,
+            shape: Shape::Sdk,
+            table: Some(list_table),
+        },
+        CommandImpl {
+            name: "group delete",
+            handler: delete,
+            shape: Shape::Sdk,
+            table: None,
+        },
+        CommandImpl {
+            name: "group exists",
+            handler: exists,
+            shape: Shape::Sdk,
+            table: None,
+        },
     ]
 }
 
 fn name(ctx: &Ctx) -> Result<String, CliError> {
-    ctx.required("rg_name", "--name").or_else(|_| ctx.required("resource_group_name", "--name"))
+    ctx.required("rg_name", "--name")
+        .or_else(|_| ctx.required("resource_group_name", "--name"))
 }
 
 fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
@@ -34,9 +60,17 @@ fn show(ctx: &mut Ctx) -> Result<Value, CliError> {
 }
 
 fn list(ctx: &mut Ctx) -> Result<Value, CliError> {
-    let groups = ctx.list_all(&format!("/subscriptions/{}/resourcegroups", ctx.subscription()))?;
-    let Some(tag) = ctx.str("tag") else { return Ok(groups) };
-    let (k, v) = tag.split_once('=').map(|(k, v)| (k.to_string(), Some(v.to_string()))).unwrap_or((tag.clone(), None));
+    let groups = ctx.list_all(&format!(
+        "/subscriptions/{}/resourcegroups",
+        ctx.subscription()
+    ))?;
+    let Some(tag) = ctx.str("tag") else {
+        return Ok(groups);
+    };
+    let (k, v) = tag
+        .split_once('=')
+        .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+        .unwrap_or((tag.clone(), None));
     let filtered = groups
         .as_array()
         .map(|a| {
@@ -92,11 +126,16 @@ pub fn confirm(ctx: &mut Ctx) -> Result<bool, CliError> {
     if std::io::stdin().read_line(&mut line).is_err() {
         return Ok(false);
     }
-    Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    Ok(matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }
 
 fn exists(ctx: &mut Ctx) -> Result<Value, CliError> {
     let rg = name(ctx)?;
-    let resp = ctx.client.send(&ArmRequest::new(Method::Head, ctx.group_path(&rg)));
+    let resp = ctx
+        .client
+        .send(&ArmRequest::new(Method::Head, ctx.group_path(&rg)));
     Ok(Value::Bool(resp.is_success()))
 }

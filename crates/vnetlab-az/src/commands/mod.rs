@@ -15,8 +15,13 @@ use vnetlab_arm::{ArmRequest, ArmResponse, Method};
 pub mod account;
 pub mod generic_update;
 pub mod group;
+pub mod network_asg;
+pub mod network_nsg;
 pub mod network_vnet;
+pub mod nsg_rule;
 pub mod peering;
+pub mod route;
+pub mod route_table;
 pub mod subnet;
 
 /// How a command's result is turned into az's printed shape.
@@ -46,6 +51,11 @@ pub fn all() -> Vec<CommandImpl> {
     v.extend(network_vnet::commands());
     v.extend(subnet::commands());
     v.extend(peering::commands());
+    v.extend(network_nsg::commands());
+    v.extend(nsg_rule::commands());
+    v.extend(network_asg::commands());
+    v.extend(route_table::commands());
+    v.extend(route::commands());
     v
 }
 
@@ -88,13 +98,19 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn is_null(&self, dest: &str) -> bool {
-        matches!(self.args.values.get(dest), Some(crate::args::ArgValue::Null))
+        matches!(
+            self.args.values.get(dest),
+            Some(crate::args::ArgValue::Null)
+        )
     }
 
     /// A value that the AAZ layer requires at run time (`Missing required field: -n`).
     pub fn required(&self, dest: &str, flag: &str) -> Result<String, CliError> {
-        self.str(dest)
-            .ok_or_else(|| CliError::validation(format!("InvalidArgumentValue: Missing required field: {flag}")))
+        self.str(dest).ok_or_else(|| {
+            CliError::validation(format!(
+                "InvalidArgumentValue: Missing required field: {flag}"
+            ))
+        })
     }
 
     pub fn resource_group(&self) -> Result<String, CliError> {
@@ -103,7 +119,10 @@ impl<'a> Ctx<'a> {
 
     /// `/subscriptions/S/resourceGroups/rg/providers/Microsoft.Network/{path}`.
     pub fn network_path(&self, rg: &str, path: &str) -> String {
-        format!("/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.Network/{path}", self.subscription())
+        format!(
+            "/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.Network/{path}",
+            self.subscription()
+        )
     }
 
     pub fn group_path(&self, rg: &str) -> String {
@@ -130,11 +149,17 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn get(&self, path: &str) -> Result<Value, CliError> {
-        Ok(self.send(ArmRequest::get(path))?.body.unwrap_or(Value::Null))
+        Ok(self
+            .send(ArmRequest::get(path))?
+            .body
+            .unwrap_or(Value::Null))
     }
 
     pub fn put(&self, path: &str, body: Value) -> Result<Value, CliError> {
-        Ok(self.send(ArmRequest::put(path, body))?.body.unwrap_or(Value::Null))
+        Ok(self
+            .send(ArmRequest::put(path, body))?
+            .body
+            .unwrap_or(Value::Null))
     }
 
     pub fn delete(&self, path: &str) -> Result<Value, CliError> {
@@ -154,14 +179,19 @@ impl<'a> Ctx<'a> {
             Some(l) => Ok(l),
             None => {
                 let g = self.get(&self.group_path(rg))?;
-                Ok(g.get("location").and_then(Value::as_str).unwrap_or_default().to_string())
+                Ok(g.get("location")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string())
             }
         }
     }
 
     /// `--tags` on AAZ commands: every item must be `key=value`.
     pub fn aaz_tags(&self) -> Result<Option<Value>, CliError> {
-        let Some(items) = self.list("tags") else { return Ok(None) };
+        let Some(items) = self.list("tags") else {
+            return Ok(None);
+        };
         let mut m = Map::new();
         for item in items {
             if item.is_empty() {
@@ -192,7 +222,10 @@ impl<'a> Ctx<'a> {
     }
 
     /// The ids a show/update/delete targets: `--ids`, or the one built from `-g`/names.
-    pub fn targets(&self, build: impl Fn(&Self) -> Result<String, CliError>) -> Result<Vec<String>, CliError> {
+    pub fn targets(
+        &self,
+        build: impl Fn(&Self) -> Result<String, CliError>,
+    ) -> Result<Vec<String>, CliError> {
         match self.list("ids") {
             Some(ids) if !ids.is_empty() => Ok(ids),
             _ => Ok(vec![build(self)?]),
@@ -203,9 +236,14 @@ impl<'a> Ctx<'a> {
 /// az's rendering of an ARM error (azure-core `HttpResponseError` + `ODataV4Format`):
 /// exit 3 for 404, 1 otherwise.
 pub fn service_error(resp: &ArmResponse) -> CliError {
-    let e = resp.to_error().unwrap_or_else(|| vnetlab_arm::ArmError::internal("unexpected response"));
+    let e = resp
+        .to_error()
+        .unwrap_or_else(|| vnetlab_arm::ArmError::internal("unexpected response"));
     let (code, message) = if e.code.is_empty() {
-        ("Unknown".to_string(), format!("Operation returned an invalid status code {}", resp.status))
+        (
+            "Unknown".to_string(),
+            format!("Operation returned an invalid status code {}", resp.status),
+        )
     } else {
         (e.code.clone(), e.message.clone())
     };
@@ -213,21 +251,29 @@ pub fn service_error(resp: &ArmResponse) -> CliError {
     if !e.details.is_empty() {
         text.push_str("Exception Details:");
         for d in &e.details {
-            text.push_str(&format!("\t({}) {}\n\tCode: {}\n\tMessage: {}\n", d.code, d.message, d.code, d.message));
+            text.push_str(&format!(
+                "\t({}) {}\n\tCode: {}\n\tMessage: {}\n",
+                d.code, d.message, d.code, d.message
+            ));
         }
     }
     CliError::raw(if resp.status == 404 { 3 } else { 1 }, text)
 }
 
 /// Runs every target of a show-like command: one result, or a list with `--ids` of several.
-pub fn for_each_target(ctx: &Ctx, paths: Vec<String>, f: impl Fn(&str) -> Result<Value, CliError>) -> Result<Value, CliError> {
+pub fn for_each_target(
+    _ctx: &Ctx,
+    paths: Vec<String>,
+    f: impl Fn(&str) -> Result<Value, CliError>,
+) -> Result<Value, CliError> {
     if paths.len() == 1 {
         return f(&paths[0]);
     }
-    paths.iter().map(|p| f(p)).collect::<Result<Vec<_>, _>>().map(Value::Array).map(|v| {
-        let _ = ctx;
-        v
-    })
+    paths
+        .iter()
+        .map(|p| f(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Value::Array)
 }
 
 /// Reads a string field of a (flattened or ARM) object.

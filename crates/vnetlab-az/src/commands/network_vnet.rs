@@ -4,11 +4,36 @@ use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
     vec![
-        CommandImpl { name: "network vnet create", handler: create, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network vnet show", handler: show, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network vnet list", handler: list, shape: Shape::Aaz, table: Some(list_table) },
-        CommandImpl { name: "network vnet update", handler: update, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network vnet delete", handler: delete, shape: Shape::Aaz, table: None },
+        CommandImpl {
+            name: "network vnet create",
+            handler: create,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network vnet show",
+            handler: show,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network vnet list",
+            handler: list,
+            shape: Shape::Aaz,
+            table: Some(list_table),
+        },
+        CommandImpl {
+            name: "network vnet update",
+            handler: update,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network vnet delete",
+            handler: delete,
+            shape: Shape::Aaz,
+            table: None,
+        },
     ]
 }
 
@@ -34,7 +59,9 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
     let rg = ctx.resource_group()?;
     let name = ctx.required("name", "-n")?;
     let location = ctx.location_or_group(&rg)?;
-    let prefixes = ctx.list("address_prefixes").unwrap_or_else(|| vec!["10.0.0.0/16".to_string()]);
+    let prefixes = ctx
+        .list("address_prefixes")
+        .unwrap_or_else(|| vec!["10.0.0.0/16".to_string()]);
     let mut props = json!({
         "addressSpace": { "addressPrefixes": prefixes },
         "enableDdosProtection": ctx.flag("ddos_protection").unwrap_or(false),
@@ -47,7 +74,10 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
         props["privateEndpointVNetPolicies"] = json!(p);
     }
     if let Some(t) = ctx.str("flowtimeout") {
-        props["flowTimeoutInMinutes"] = t.parse::<i64>().map(Value::from).unwrap_or(Value::String(t));
+        props["flowTimeoutInMinutes"] = t
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or(Value::String(t));
     }
     if let Some(c) = ctx.str("bgp_community") {
         props["bgpCommunities"] = json!({ "virtualNetworkCommunity": c });
@@ -57,10 +87,18 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
         match ctx.list("subnet_prefixes") {
             Some(p) if p.len() > 1 => sp["addressPrefixes"] = json!(p),
             Some(p) if p.len() == 1 => sp["addressPrefix"] = json!(p[0]),
-            _ => sp["addressPrefix"] = json!(default_subnet_prefix(prefixes.first().map(String::as_str).unwrap_or("10.0.0.0/16"))),
+            _ => {
+                sp["addressPrefix"] = json!(default_subnet_prefix(
+                    prefixes
+                        .first()
+                        .map(String::as_str)
+                        .unwrap_or("10.0.0.0/16")
+                ))
+            }
         }
         if let Some(nsg) = ctx.str("nsg").or_else(|| ctx.str("network_security_group")) {
-            sp["networkSecurityGroup"] = id_ref(&ctx.name_or_id(&nsg, &rg, "networkSecurityGroups"));
+            sp["networkSecurityGroup"] =
+                id_ref(&ctx.name_or_id(&nsg, &rg, "networkSecurityGroups"));
         }
         props["subnets"] = json!([{ "name": subnet_name, "properties": sp }]);
     }
@@ -68,7 +106,10 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
     if let Some(tags) = ctx.aaz_tags()? {
         body["tags"] = tags;
     }
-    let vnet = ctx.put(&ctx.network_path(&rg, &format!("virtualNetworks/{name}")), body)?;
+    let vnet = ctx.put(
+        &ctx.network_path(&rg, &format!("virtualNetworks/{name}")),
+        body,
+    )?;
     Ok(json!({ "newVNet": vnet }))
 }
 
@@ -80,7 +121,10 @@ fn show(ctx: &mut Ctx) -> Result<Value, CliError> {
 fn list(ctx: &mut Ctx) -> Result<Value, CliError> {
     let path = match ctx.str("resource_group") {
         Some(rg) => ctx.network_path(&rg, "virtualNetworks"),
-        None => format!("/subscriptions/{}/providers/Microsoft.Network/virtualNetworks", ctx.subscription()),
+        None => format!(
+            "/subscriptions/{}/providers/Microsoft.Network/virtualNetworks",
+            ctx.subscription()
+        ),
     };
     ctx.list_all(&path)
 }
@@ -89,7 +133,10 @@ fn list(ctx: &mut Ctx) -> Result<Value, CliError> {
 fn list_table(v: &Value) -> Result<Value, ()> {
     let rows = v.as_array().ok_or(())?;
     let join = |x: Option<&Value>| -> Value {
-        let items: Vec<&str> = x.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let items: Vec<&str> = x
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         if items.is_empty() {
             json!(" ")
         } else {

@@ -4,11 +4,36 @@ use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
     vec![
-        CommandImpl { name: "network vnet subnet create", handler: create, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network vnet subnet show", handler: show, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network vnet subnet list", handler: list, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network vnet subnet update", handler: update, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network vnet subnet delete", handler: delete, shape: Shape::Aaz, table: None },
+        CommandImpl {
+            name: "network vnet subnet create",
+            handler: create,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network vnet subnet show",
+            handler: show,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network vnet subnet list",
+            handler: list,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network vnet subnet update",
+            handler: update,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network vnet subnet delete",
+            handler: delete,
+            shape: Shape::Aaz,
+            table: None,
+        },
     ]
 }
 
@@ -38,7 +63,11 @@ fn apply_flags(ctx: &Ctx, rg: &str, props: &mut Value) {
         }
     }
     for (dests, key, segment) in [
-        (&["network_security_group", "nsg"][..], "networkSecurityGroup", "networkSecurityGroups"),
+        (
+            &["network_security_group", "nsg"][..],
+            "networkSecurityGroup",
+            "networkSecurityGroups",
+        ),
         (&["route_table"][..], "routeTable", "routeTables"),
         (&["nat_gateway"][..], "natGateway", "natGateways"),
     ] {
@@ -53,7 +82,8 @@ fn apply_flags(ctx: &Ctx, rg: &str, props: &mut Value) {
         }
     }
     if let Some(eps) = ctx.list("service_endpoints") {
-        props["serviceEndpoints"] = Value::Array(eps.iter().map(|s| json!({ "service": s })).collect());
+        props["serviceEndpoints"] =
+            Value::Array(eps.iter().map(|s| json!({ "service": s })).collect());
     }
     if let Some(dels) = ctx.list("delegations") {
         props["delegations"] = Value::Array(
@@ -67,9 +97,15 @@ fn apply_flags(ctx: &Ctx, rg: &str, props: &mut Value) {
         props["defaultOutboundAccess"] = json!(b);
     }
     for (dest, key) in [
-        ("private_endpoint_network_policies", "privateEndpointNetworkPolicies"),
+        (
+            "private_endpoint_network_policies",
+            "privateEndpointNetworkPolicies",
+        ),
         ("ple_network_policies", "privateEndpointNetworkPolicies"),
-        ("private_link_service_network_policies", "privateLinkServiceNetworkPolicies"),
+        (
+            "private_link_service_network_policies",
+            "privateLinkServiceNetworkPolicies",
+        ),
         ("pls_network_policies", "privateLinkServiceNetworkPolicies"),
     ] {
         if ctx.given(dest) {
