@@ -260,9 +260,12 @@ impl<S: Store> Arm<S> {
                 let rg = id.resource_group_id();
                 cx.get(&rg)?.ok_or_else(|| not_found(&rg))?;
             }
-            // A missing parent means the child is gone too: ARM answers 204 for children,
-            // and 404 only for the group.
+            // ARM answers 204 for a resource that is already gone, but 404 for a missing group
+            // (whether the group itself or the group of the resource).
             let Some(stored) = cx.get(id)? else {
+                if id.is_resource_group() {
+                    return Err(not_found(id));
+                }
                 return Ok(ArmResponse::no_content());
             };
             check_preconditions(req, id, Some(&stored), &cx.rx())?;

@@ -62,6 +62,21 @@ pub fn run(argv: &[String], client: &dyn ArmClient, interactive: bool) -> Outcom
         Ok(q) => q,
         Err(e) => return Outcome::failed(e, String::new()),
     };
+    if let Some(sub) = parsed.globals.subscription.as_deref() {
+        let known = sub.eq_ignore_ascii_case(&client.subscription_id())
+            || sub.eq_ignore_ascii_case(&client.subscription_name());
+        if !known {
+            return Outcome::failed(
+                CliError::raw(
+                    1,
+                    format!(
+                        "WARNING: Subscription '{sub}' not recognized.\nERROR: Subscription '{sub}' not found. Check the spelling and casing and try again.\n"
+                    ),
+                ),
+                String::new(),
+            );
+        }
+    }
     let mut ctx = Ctx {
         client,
         args: &parsed,

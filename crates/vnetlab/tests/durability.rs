@@ -64,3 +64,75 @@ fn kill_9_mid_burst_keeps_every_acknowledged_write() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Several `vnetlab` processes writing one state at the same time: every command succeeds
+/// (writers wait for each other) and every write is there afterwards.
+#[test]
+fn concurrent_processes_share_one_state() {
+    let dir = std::env::temp_dir().join(format!("vnetlab-concurrency-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("state.db");
+    let az = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_vnetlab"))
+            .arg("az")
+            .args(args)
+            .env("VNETLAB_STATE", &db)
+            .output()
+            .expect("run vnetlab az")
+    };
+    assert!(
+        az(&["group", "create", "-n", "rg", "-l", "eastus", "-o", "none"])
+            .status
+            .success()
+    );
+    let workers: Vec<_> = (0..4)
+        .map(|w| {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                for i in 0..10 {
+                    let name = format!("v{w}-{i}");
+                    let prefix = format!("10.{w}.{i}.0/24");
+                    let out = Command::new(env!("CARGO_BIN_EXE_vnetlab"))
+                        .args([
+                            "az",
+                            "network",
+                            "vnet",
+                            "create",
+                            "-g",
+                            "rg",
+                            "-n",
+                            &name,
+                            "--address-prefixes",
+                            &prefix,
+                            "-o",
+                            "none",
+                        ])
+                        .env("VNETLAB_STATE", &db)
+                        .output()
+                        .expect("run vnetlab az");
+                    assert!(
+                        out.status.success(),
+                        "{name}: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("worker");
+    }
+    let out = az(&[
+        "network",
+        "vnet",
+        "list",
+        "-g",
+        "rg",
+        "--query",
+        "length(@)",
+        "-o",
+        "tsv",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "40");
+    let _ = std::fs::remove_dir_all(&dir);
+}
