@@ -97,6 +97,14 @@ pub fn run(argv: &[String], client: &dyn ArmClient, interactive: bool) -> Outcom
         Ok(r) => r,
         Err(e) => return Outcome::failed(e, warnings),
     };
+    // `--no-wait` (an AAZ bool or a knack switch): the operation runs, az prints nothing.
+    if parsed.bool("no_wait") == Some(true) {
+        return Outcome {
+            stdout: String::new(),
+            stderr: warnings,
+            exit_code: 0,
+        };
+    }
     let shaped = match implementation.shape {
         Shape::Aaz => shape::aaz(&result),
         Shape::Sdk => shape::sdk(&result),

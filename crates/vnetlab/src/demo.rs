@@ -16,7 +16,20 @@ const LABS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Replays `lab`, or with `all` every lab in turn (the README's first command).
 pub fn run(lab: &str) -> ExitCode {
+    if lab == "all" {
+        for (i, (name, _)) in LABS.iter().enumerate() {
+            if i > 0 {
+                println!("\n{}\n", "=".repeat(78));
+            }
+            let code = run(name);
+            if code != ExitCode::SUCCESS {
+                return code;
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
     let Some((_, text)) = LABS.iter().find(|(n, _)| *n == lab) else {
         eprintln!(
             "ERROR: unknown lab '{lab}'. Available: {}",

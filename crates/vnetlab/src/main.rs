@@ -34,8 +34,9 @@ enum Command {
     },
     /// Replay a seed lab end to end on a throwaway state, printing each az command and its output.
     Demo {
-        /// Which lab: `seed004` (the AZ-104 global peering lab) or `hub-spoke`.
-        #[arg(default_value = "seed004")]
+        /// Which lab: `all`, `seed004` (the AZ-104 global peering lab, verbatim) or
+        /// `seed004-fixed` (the same lab with non-overlapping address spaces).
+        #[arg(default_value = "all")]
         lab: String,
     },
     /// Run scenario files (commands and expected output) and report differences.

@@ -6,11 +6,36 @@ use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
     vec![
-        CommandImpl { name: "network local-gateway create", handler: create, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network local-gateway show", handler: show, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network local-gateway list", handler: list, shape: Shape::Aaz, table: Some(list_table) },
-        CommandImpl { name: "network local-gateway update", handler: update, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network local-gateway delete", handler: delete, shape: Shape::Aaz, table: None },
+        CommandImpl {
+            name: "network local-gateway create",
+            handler: create,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network local-gateway show",
+            handler: show,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network local-gateway list",
+            handler: list,
+            shape: Shape::Aaz,
+            table: Some(list_table),
+        },
+        CommandImpl {
+            name: "network local-gateway update",
+            handler: update,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network local-gateway delete",
+            handler: delete,
+            shape: Shape::Aaz,
+            table: None,
+        },
     ]
 }
 
@@ -65,7 +90,10 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
     if let Some(tags) = ctx.aaz_tags()? {
         body["tags"] = tags;
     }
-    let lng = ctx.put(&ctx.network_path(&rg, &format!("localNetworkGateways/{name}")), body)?;
+    let lng = ctx.put(
+        &ctx.network_path(&rg, &format!("localNetworkGateways/{name}")),
+        body,
+    )?;
     Ok(if no_wait(ctx) { Value::Null } else { lng })
 }
 
@@ -88,7 +116,10 @@ fn list_table(v: &Value) -> Result<Value, ()> {
         .map(|r| {
             let space = r.get("localNetworkAddressSpace").ok_or(())?;
             let prefixes: Vec<String> = match space.get("addressPrefixes") {
-                Some(Value::Array(a)) if !a.is_empty() => a.iter().map(|p| p.as_str().unwrap_or_default().to_string()).collect(),
+                Some(Value::Array(a)) if !a.is_empty() => a
+                    .iter()
+                    .map(|p| p.as_str().unwrap_or_default().to_string())
+                    .collect(),
                 Some(_) => vec![" ".to_string()],
                 None if space.is_object() => return Err(()),
                 None => vec![" ".to_string()],
@@ -100,7 +131,7 @@ fn list_table(v: &Value) -> Result<Value, ()> {
                 "ResourceGroup": field(r, "resourceGroup")?,
                 "ProvisioningState": field(r, "provisioningState")?,
                 "GatewayIpAddress": field(r, "gatewayIpAddress")?,
-                "AddressPrefixes": format!("{}{more}", prefixes[0]),
+                "AddressPrefixes": format!("{}{more}", prefixes.first().map(String::as_str).unwrap_or(" ")),
             }))
         })
         .collect::<Result<Vec<_>, ()>>()

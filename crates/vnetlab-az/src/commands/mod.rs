@@ -15,14 +15,22 @@ use vnetlab_arm::{ArmRequest, ArmResponse, Method};
 pub mod account;
 pub mod generic_update;
 pub mod group;
+pub mod local_gateway;
 pub mod network_asg;
+pub mod network_nic;
 pub mod network_nsg;
 pub mod network_vnet;
+pub mod network_watcher;
 pub mod nsg_rule;
 pub mod peering;
+pub mod private_dns;
+pub mod public_ip;
 pub mod route;
 pub mod route_table;
 pub mod subnet;
+pub mod vm;
+pub mod vnet_gateway;
+pub mod vpn_connection;
 
 /// How a command's result is turned into az's printed shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +64,14 @@ pub fn all() -> Vec<CommandImpl> {
     v.extend(network_asg::commands());
     v.extend(route_table::commands());
     v.extend(route::commands());
+    v.extend(network_nic::commands());
+    v.extend(public_ip::commands());
+    v.extend(vnet_gateway::commands());
+    v.extend(local_gateway::commands());
+    v.extend(vpn_connection::commands());
+    v.extend(private_dns::commands());
+    v.extend(network_watcher::commands());
+    v.extend(vm::commands());
     v
 }
 

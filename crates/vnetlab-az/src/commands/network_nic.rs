@@ -10,16 +10,66 @@ use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
     vec![
-        CommandImpl { name: "network nic create", handler: create, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network nic show", handler: show, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network nic list", handler: list, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network nic update", handler: update, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network nic delete", handler: delete, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network nic ip-config create", handler: ipconfig_create, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network nic ip-config show", handler: ipconfig_show, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network nic ip-config list", handler: ipconfig_list, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network nic ip-config update", handler: ipconfig_update, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network nic ip-config delete", handler: ipconfig_delete, shape: Shape::Aaz, table: None },
+        CommandImpl {
+            name: "network nic create",
+            handler: create,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network nic show",
+            handler: show,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network nic list",
+            handler: list,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network nic update",
+            handler: update,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network nic delete",
+            handler: delete,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network nic ip-config create",
+            handler: ipconfig_create,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network nic ip-config show",
+            handler: ipconfig_show,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network nic ip-config list",
+            handler: ipconfig_list,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network nic ip-config update",
+            handler: ipconfig_update,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network nic ip-config delete",
+            handler: ipconfig_delete,
+            shape: Shape::Aaz,
+            table: None,
+        },
     ]
 }
 
@@ -58,7 +108,9 @@ fn refuse_unsupported(ctx: &Ctx) -> Result<(), CliError> {
         ("edge_zone", "--edge-zone"),
     ] {
         if ctx.given(dest) && !ctx.is_null(dest) {
-            return Err(CliError::validation(format!("{flag} is not supported by vnetlab yet.")));
+            return Err(CliError::validation(format!(
+                "{flag} is not supported by vnetlab yet."
+            )));
         }
     }
     Ok(())
@@ -86,8 +138,11 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
         ip["publicIPAddress"] = id_ref(&ctx.name_or_id(&pip, &rg, "publicIPAddresses"));
     }
     if let Some(asgs) = list_arg(ctx, "application_security_groups") {
-        ip["applicationSecurityGroups"] =
-            Value::Array(asgs.iter().map(|a| id_ref(&ctx.name_or_id(a, &rg, "applicationSecurityGroups"))).collect());
+        ip["applicationSecurityGroups"] = Value::Array(
+            asgs.iter()
+                .map(|a| id_ref(&ctx.name_or_id(a, &rg, "applicationSecurityGroups")))
+                .collect(),
+        );
     }
     let mut props = json!({ "ipConfigurations": [{ "name": "ipconfig1", "properties": ip }] });
     if let Some(b) = ctx.flag("accelerated_networking") {
@@ -111,7 +166,10 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
         }
         props["dnsSettings"] = d;
     }
-    for (dest, key) in [("auxiliary_mode", "auxiliaryMode"), ("auxiliary_sku", "auxiliarySku")] {
+    for (dest, key) in [
+        ("auxiliary_mode", "auxiliaryMode"),
+        ("auxiliary_sku", "auxiliarySku"),
+    ] {
         if let Some(v) = ctx.str(dest) {
             props[key] = json!(v);
         }
@@ -120,7 +178,10 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
     if let Some(tags) = ctx.aaz_tags()? {
         body["tags"] = tags;
     }
-    let nic = ctx.put(&ctx.network_path(&rg, &format!("networkInterfaces/{name}")), body)?;
+    let nic = ctx.put(
+        &ctx.network_path(&rg, &format!("networkInterfaces/{name}")),
+        body,
+    )?;
     if no_wait(ctx) {
         return Ok(Value::Null);
     }
@@ -142,7 +203,10 @@ fn show(ctx: &mut Ctx) -> Result<Value, CliError> {
 fn list(ctx: &mut Ctx) -> Result<Value, CliError> {
     let path = match ctx.str("resource_group") {
         Some(rg) => ctx.network_path(&rg, "networkInterfaces"),
-        None => format!("/subscriptions/{}/providers/Microsoft.Network/networkInterfaces", ctx.subscription()),
+        None => format!(
+            "/subscriptions/{}/providers/Microsoft.Network/networkInterfaces",
+            ctx.subscription()
+        ),
     };
     ctx.list_all(&path)
 }
@@ -178,7 +242,8 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
         if ctx.is_null("network_security_group") {
             remove_key(props, "networkSecurityGroup");
         } else if let Some(nsg) = ctx.str("network_security_group") {
-            props["networkSecurityGroup"] = id_ref(&ctx.name_or_id(&nsg, &rg, "networkSecurityGroups"));
+            props["networkSecurityGroup"] =
+                id_ref(&ctx.name_or_id(&nsg, &rg, "networkSecurityGroups"));
         }
         if ctx.is_null("dns_servers") {
             ensure_object(props, "dnsSettings")["dnsServers"] = json!([]);
@@ -190,7 +255,10 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
         } else if let Some(l) = ctx.str("internal_dns_name") {
             ensure_object(props, "dnsSettings")["internalDnsNameLabel"] = json!(l);
         }
-        for (dest, key) in [("auxiliary_mode", "auxiliaryMode"), ("auxiliary_sku", "auxiliarySku")] {
+        for (dest, key) in [
+            ("auxiliary_mode", "auxiliaryMode"),
+            ("auxiliary_sku", "auxiliarySku"),
+        ] {
             if let Some(v) = ctx.str(dest) {
                 props[key] = json!(v);
             }
@@ -224,7 +292,10 @@ fn nic_path_of_ipconfig(ctx: &Ctx) -> Result<String, CliError> {
 
 fn ipconfig_path(ctx: &Ctx) -> Result<String, CliError> {
     let name = ctx.required("name", "-n")?;
-    Ok(format!("{}/ipConfigurations/{name}", nic_path_of_ipconfig(ctx)?))
+    Ok(format!(
+        "{}/ipConfigurations/{name}",
+        nic_path_of_ipconfig(ctx)?
+    ))
 }
 
 /// Runs `f` on the IP configurations of an ARM NIC (created empty if absent).
@@ -264,7 +335,11 @@ fn ipconfig_create(ctx: &mut Ctx) -> Result<Value, CliError> {
         None => nic
             .pointer("/properties/ipConfigurations")
             .and_then(Value::as_array)
-            .and_then(|a| a.iter().find(|c| c.pointer("/properties/primary").and_then(Value::as_bool) == Some(true)))
+            .and_then(|a| {
+                a.iter().find(|c| {
+                    c.pointer("/properties/primary").and_then(Value::as_bool) == Some(true)
+                })
+            })
             .and_then(|c| c.pointer("/properties/subnet/id"))
             .and_then(Value::as_str)
             .map(str::to_string),
@@ -286,8 +361,11 @@ fn ipconfig_create(ctx: &mut Ctx) -> Result<Value, CliError> {
         p["publicIPAddress"] = id_ref(&ctx.name_or_id(&pip, &rg, "publicIPAddresses"));
     }
     if let Some(asgs) = list_arg(ctx, "application_security_groups") {
-        p["applicationSecurityGroups"] =
-            Value::Array(asgs.iter().map(|a| id_ref(&ctx.name_or_id(a, &rg, "applicationSecurityGroups"))).collect());
+        p["applicationSecurityGroups"] = Value::Array(
+            asgs.iter()
+                .map(|a| id_ref(&ctx.name_or_id(a, &rg, "applicationSecurityGroups")))
+                .collect(),
+        );
     }
     with_configs(&mut nic, |configs| {
         if make_primary {
@@ -312,7 +390,10 @@ fn ipconfig_show(ctx: &mut Ctx) -> Result<Value, CliError> {
 
 fn ipconfig_list(ctx: &mut Ctx) -> Result<Value, CliError> {
     let nic = ctx.get(&nic_path_of_ipconfig(ctx)?)?;
-    Ok(nic.pointer("/properties/ipConfigurations").cloned().unwrap_or_else(|| json!([])))
+    Ok(nic
+        .pointer("/properties/ipConfigurations")
+        .cloned()
+        .unwrap_or_else(|| json!([])))
 }
 
 /// Splits `…/networkInterfaces/{nic}/ipConfigurations/{name}` into the NIC path and the name.
@@ -334,53 +415,61 @@ fn ipconfig_update(ctx: &mut Ctx) -> Result<Value, CliError> {
         let mut nic = ctx.get(&nic_path)?;
         let make_primary = ctx.flag("make_primary") == Some(true);
         with_configs(&mut nic, |configs| -> Result<(), CliError> {
-        if make_primary {
-            for c in configs.iter_mut() {
-                ensure_object(c, "properties")["primary"] = json!(false);
+            if make_primary {
+                for c in configs.iter_mut() {
+                    ensure_object(c, "properties")["primary"] = json!(false);
+                }
             }
-        }
-        let Some(cfg) = configs.iter_mut().find(|c| config_name(c).eq_ignore_ascii_case(&name)) else {
-            return Err(CliError::not_found(format!("IP configuration '{name}' not found.")));
-        };
-        let p = ensure_object(cfg, "properties");
-        if make_primary {
-            p["primary"] = json!(true);
-        }
-        match ctx.str("private_ip_address") {
-            _ if ctx.is_null("private_ip_address") => {
-                p["privateIPAllocationMethod"] = json!("Dynamic");
-                remove_key(p, "privateIPAddress");
+            let Some(cfg) = configs
+                .iter_mut()
+                .find(|c| config_name(c).eq_ignore_ascii_case(&name))
+            else {
+                return Err(CliError::not_found(format!(
+                    "IP configuration '{name}' not found."
+                )));
+            };
+            let p = ensure_object(cfg, "properties");
+            if make_primary {
+                p["primary"] = json!(true);
             }
-            Some(a) if a.is_empty() => {
-                p["privateIPAllocationMethod"] = json!("Dynamic");
-                remove_key(p, "privateIPAddress");
+            match ctx.str("private_ip_address") {
+                _ if ctx.is_null("private_ip_address") => {
+                    p["privateIPAllocationMethod"] = json!("Dynamic");
+                    remove_key(p, "privateIPAddress");
+                }
+                Some(a) if a.is_empty() => {
+                    p["privateIPAllocationMethod"] = json!("Dynamic");
+                    remove_key(p, "privateIPAddress");
+                }
+                Some(a) => {
+                    p["privateIPAllocationMethod"] = json!("Static");
+                    p["privateIPAddress"] = json!(a);
+                }
+                None => {}
             }
-            Some(a) => {
-                p["privateIPAllocationMethod"] = json!("Static");
-                p["privateIPAddress"] = json!(a);
+            if let Some(v) = ctx.str("private_ip_address_version") {
+                p["privateIPAddressVersion"] = json!(v);
             }
-            None => {}
-        }
-        if let Some(v) = ctx.str("private_ip_address_version") {
-            p["privateIPAddressVersion"] = json!(v);
-        }
-        if ctx.is_null("subnet") {
-            remove_key(p, "subnet");
-        } else if let Some(s) = ctx.str("subnet") {
-            p["subnet"] = id_ref(&subnet_id(ctx, &rg, &s));
-        }
-        if ctx.is_null("public_ip_address") {
-            remove_key(p, "publicIPAddress");
-        } else if let Some(pip) = ctx.str("public_ip_address") {
-            p["publicIPAddress"] = id_ref(&ctx.name_or_id(&pip, &rg, "publicIPAddresses"));
-        }
-        if ctx.is_null("application_security_groups") {
-            remove_key(p, "applicationSecurityGroups");
-        } else if let Some(asgs) = list_arg(ctx, "application_security_groups") {
-            p["applicationSecurityGroups"] =
-                Value::Array(asgs.iter().map(|a| id_ref(&ctx.name_or_id(a, &rg, "applicationSecurityGroups"))).collect());
-        }
-        generic_update::apply(ctx, cfg)
+            if ctx.is_null("subnet") {
+                remove_key(p, "subnet");
+            } else if let Some(s) = ctx.str("subnet") {
+                p["subnet"] = id_ref(&subnet_id(ctx, &rg, &s));
+            }
+            if ctx.is_null("public_ip_address") {
+                remove_key(p, "publicIPAddress");
+            } else if let Some(pip) = ctx.str("public_ip_address") {
+                p["publicIPAddress"] = id_ref(&ctx.name_or_id(&pip, &rg, "publicIPAddresses"));
+            }
+            if ctx.is_null("application_security_groups") {
+                remove_key(p, "applicationSecurityGroups");
+            } else if let Some(asgs) = list_arg(ctx, "application_security_groups") {
+                p["applicationSecurityGroups"] = Value::Array(
+                    asgs.iter()
+                        .map(|a| id_ref(&ctx.name_or_id(a, &rg, "applicationSecurityGroups")))
+                        .collect(),
+                );
+            }
+            generic_update::apply(ctx, cfg)
         })?;
         let saved = ctx.put(&nic_path, nic)?;
         Ok(find_config(&saved, &name))

@@ -10,13 +10,26 @@ use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
     vec![
-        CommandImpl { name: "network watcher list", handler: list, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network watcher configure", handler: configure, shape: Shape::Aaz, table: None },
+        CommandImpl {
+            name: "network watcher list",
+            handler: list,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network watcher configure",
+            handler: configure,
+            shape: Shape::Aaz,
+            table: None,
+        },
     ]
 }
 
 fn watchers_path(ctx: &Ctx) -> String {
-    format!("/subscriptions/{}/providers/Microsoft.Network/networkWatchers", ctx.subscription())
+    format!(
+        "/subscriptions/{}/providers/Microsoft.Network/networkWatchers",
+        ctx.subscription()
+    )
 }
 
 fn list(ctx: &mut Ctx) -> Result<Value, CliError> {
@@ -28,11 +41,21 @@ fn location_of(w: &Value) -> &str {
 }
 
 fn configure(ctx: &mut Ctx) -> Result<Value, CliError> {
-    let locations = ctx.list("locations").or_else(|| ctx.str("locations").map(|l| vec![l])).unwrap_or_default();
+    let locations = ctx
+        .list("locations")
+        .or_else(|| ctx.str("locations").map(|l| vec![l]))
+        .unwrap_or_default();
     let lowered: Vec<String> = locations.iter().map(|l| l.to_lowercase()).collect();
     let all = ctx.list_all(&watchers_path(ctx))?;
-    let existing: Vec<Value> =
-        all.as_array().map(|a| a.iter().filter(|w| lowered.iter().any(|l| l == location_of(w))).cloned().collect()).unwrap_or_default();
+    let existing: Vec<Value> = all
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|w| lowered.iter().any(|l| l == location_of(w)))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
     let mut missing: Vec<String> = Vec::new();
     for l in &locations {
         if !existing.iter().any(|w| location_of(w) == l) && !missing.contains(l) {
@@ -47,30 +70,42 @@ fn configure(ctx: &mut Ctx) -> Result<Value, CliError> {
                 ctx.warnings.push(format!("Resource group '{rg}' is only used when enabling new regions and will be ignored."));
             }
             for l in &missing {
-                ctx.warnings.push(format!("Region '{l}' is not enabled for Network Watcher and will be ignored."));
+                ctx.warnings.push(format!(
+                    "Region '{l}' is not enabled for Network Watcher and will be ignored."
+                ));
             }
             update_watchers(ctx, &existing, tags.as_ref())?;
         }
         Some(true) => {
             let Some(rg) = rg else {
-                return Err(CliError::validation("usage error: '--resource-group' required when enabling new regions"));
+                return Err(CliError::validation(
+                    "usage error: '--resource-group' required when enabling new regions",
+                ));
             };
             for l in &missing {
                 let mut body = json!({ "location": l });
                 if let Some(t) = &tags {
                     body["tags"] = t.clone();
                 }
-                ctx.put(&ctx.network_path(&rg, &format!("networkWatchers/NetworkWatcher_{l}")), body)?;
+                ctx.put(
+                    &ctx.network_path(&rg, &format!("networkWatchers/NetworkWatcher_{l}")),
+                    body,
+                )?;
             }
             update_watchers(ctx, &existing, tags.as_ref())?;
         }
         Some(false) => {
             if tags.is_some() {
-                return Err(CliError::validation("usage error: '--tags' cannot be used when disabling regions"));
+                return Err(CliError::validation(
+                    "usage error: '--tags' cannot be used when disabling regions",
+                ));
             }
             for w in &existing {
                 let id = w.get("id").and_then(Value::as_str).unwrap_or_default();
-                ctx.warnings.push(format!("Disabling Network Watcher for region '{}' by deleting resource '{id}'", location_of(w)));
+                ctx.warnings.push(format!(
+                    "Disabling Network Watcher for region '{}' by deleting resource '{id}'",
+                    location_of(w)
+                ));
                 ctx.delete(id)?;
             }
         }

@@ -9,15 +9,60 @@ use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
     vec![
-        CommandImpl { name: "network private-dns zone create", handler: zone_create, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network private-dns zone show", handler: zone_show, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network private-dns zone list", handler: zone_list, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network private-dns zone delete", handler: zone_delete, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network private-dns link vnet create", handler: link_create, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network private-dns link vnet show", handler: link_show, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network private-dns link vnet list", handler: link_list, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network private-dns link vnet update", handler: link_update, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network private-dns link vnet delete", handler: link_delete, shape: Shape::Aaz, table: None },
+        CommandImpl {
+            name: "network private-dns zone create",
+            handler: zone_create,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network private-dns zone show",
+            handler: zone_show,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network private-dns zone list",
+            handler: zone_list,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network private-dns zone delete",
+            handler: zone_delete,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network private-dns link vnet create",
+            handler: link_create,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network private-dns link vnet show",
+            handler: link_show,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network private-dns link vnet list",
+            handler: link_list,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network private-dns link vnet update",
+            handler: link_update,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network private-dns link vnet delete",
+            handler: link_delete,
+            shape: Shape::Aaz,
+            table: None,
+        },
     ]
 }
 
@@ -31,7 +76,10 @@ fn link_path(ctx: &Ctx) -> Result<String, CliError> {
     let rg = ctx.resource_group()?;
     let zone = ctx.required("zone_name", "--zone-name")?;
     let name = ctx.required("name", "-n")?;
-    Ok(ctx.network_path(&rg, &format!("privateDnsZones/{zone}/virtualNetworkLinks/{name}")))
+    Ok(ctx.network_path(
+        &rg,
+        &format!("privateDnsZones/{zone}/virtualNetworkLinks/{name}"),
+    ))
 }
 
 fn no_wait(ctx: &Ctx) -> bool {
@@ -67,7 +115,11 @@ fn zone_create(ctx: &mut Ctx) -> Result<Value, CliError> {
     if let Some(tags) = ctx.aaz_tags()? {
         body["tags"] = tags;
     }
-    let zone = put_new(ctx, &ctx.network_path(&rg, &format!("privateDnsZones/{name}")), body)?;
+    let zone = put_new(
+        ctx,
+        &ctx.network_path(&rg, &format!("privateDnsZones/{name}")),
+        body,
+    )?;
     Ok(if no_wait(ctx) { Value::Null } else { zone })
 }
 
@@ -79,7 +131,10 @@ fn zone_show(ctx: &mut Ctx) -> Result<Value, CliError> {
 fn zone_list(ctx: &mut Ctx) -> Result<Value, CliError> {
     let path = match ctx.str("resource_group") {
         Some(rg) => ctx.network_path(&rg, "privateDnsZones"),
-        None => format!("/subscriptions/{}/providers/Microsoft.Network/privateDnsZones", ctx.subscription()),
+        None => format!(
+            "/subscriptions/{}/providers/Microsoft.Network/privateDnsZones",
+            ctx.subscription()
+        ),
     };
     ctx.list_all(&path)
 }
@@ -92,7 +147,11 @@ fn zone_delete(ctx: &mut Ctx) -> Result<Value, CliError> {
 fn link_create(ctx: &mut Ctx) -> Result<Value, CliError> {
     let path = link_path(ctx)?;
     let rg = ctx.resource_group()?;
-    let vnet = ctx.name_or_id(&ctx.required("virtual_network", "--virtual-network")?, &rg, "virtualNetworks");
+    let vnet = ctx.name_or_id(
+        &ctx.required("virtual_network", "--virtual-network")?,
+        &rg,
+        "virtualNetworks",
+    );
     ctx.get(&ctx.group_path(&rg))?;
     let mut props = json!({
         "registrationEnabled": ctx.flag("registration_enabled").unwrap_or(false),

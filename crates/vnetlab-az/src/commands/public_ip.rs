@@ -9,11 +9,36 @@ use crate::output::Query;
 
 pub fn commands() -> Vec<CommandImpl> {
     vec![
-        CommandImpl { name: "network public-ip create", handler: create, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network public-ip show", handler: show, shape: Shape::Aaz, table: Some(show_table) },
-        CommandImpl { name: "network public-ip list", handler: list, shape: Shape::Aaz, table: Some(list_table) },
-        CommandImpl { name: "network public-ip update", handler: update, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network public-ip delete", handler: delete, shape: Shape::Aaz, table: None },
+        CommandImpl {
+            name: "network public-ip create",
+            handler: create,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network public-ip show",
+            handler: show,
+            shape: Shape::Aaz,
+            table: Some(show_table),
+        },
+        CommandImpl {
+            name: "network public-ip list",
+            handler: list,
+            shape: Shape::Aaz,
+            table: Some(list_table),
+        },
+        CommandImpl {
+            name: "network public-ip update",
+            handler: update,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network public-ip delete",
+            handler: delete,
+            shape: Shape::Aaz,
+            table: None,
+        },
     ]
 }
 
@@ -26,7 +51,9 @@ const SHOW_TABLE: &str = "{Name:name, ResourceGroup:resourceGroup, Location:loca
 const LIST_TABLE: &str = "[].{Name:name, ResourceGroup:resourceGroup, Location:location, Zones: (!zones && ' ') || join(` `, zones), Address:ipAddress, AddressVersion:publicIpAddressVersion, AllocationMethod:publicIpAllocationMethod, IdleTimeoutInMinutes:idleTimeoutInMinutes, ProvisioningState:provisioningState}";
 
 fn jmespath_table(expr: &str, v: &Value) -> Result<Value, ()> {
-    Query::compile(expr).and_then(|q| q.search(v)).map_err(|_| ())
+    Query::compile(expr)
+        .and_then(|q| q.search(v))
+        .map_err(|_| ())
 }
 
 fn show_table(v: &Value) -> Result<Value, ()> {
@@ -71,19 +98,33 @@ fn ip_tags(items: &[String]) -> Value {
 fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
     let rg = ctx.required("resource_group_name", "--resource-group")?;
     let name = ctx.required("public_ip_address_name", "--name")?;
-    for (dest, flag) in [("public_ip_prefix", "--public-ip-prefix"), ("edge_zone", "--edge-zone")] {
+    for (dest, flag) in [
+        ("public_ip_prefix", "--public-ip-prefix"),
+        ("edge_zone", "--edge-zone"),
+    ] {
         if ctx.str(dest).is_some() {
-            return Err(CliError::validation(format!("{flag} is not supported by vnetlab yet.")));
+            return Err(CliError::validation(format!(
+                "{flag} is not supported by vnetlab yet."
+            )));
         }
     }
-    let location = ctx.location_or_group(&rg)?;
+    // `process_public_ip_create_namespace` reads the group's location; a failure escapes the
+    // validator (exit 2).
+    let location = ctx
+        .location_or_group(&rg)
+        .map_err(|e| CliError::raw(2, e.stderr))?;
     let sku = ctx.str("sku").unwrap_or_else(|| "Standard".to_string());
     if sku.eq_ignore_ascii_case("basic") {
         ctx.warnings.push(basic_sku_warning("--sku standard"));
     }
-    let method = ctx
-        .str("allocation_method")
-        .unwrap_or_else(|| if sku.eq_ignore_ascii_case("standard") { "Static" } else { "Dynamic" }.to_string());
+    let method = ctx.str("allocation_method").unwrap_or_else(|| {
+        if sku.eq_ignore_ascii_case("standard") {
+            "Static"
+        } else {
+            "Dynamic"
+        }
+        .to_string()
+    });
     let zones = list_arg(ctx, "zone");
     if sku.eq_ignore_ascii_case("standard") && zones.is_none() {
         ctx.warnings.push(STANDARD_NO_ZONE_WARNING.to_string());
@@ -95,7 +136,11 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
     if let Some(v) = ctx.str("version") {
         props["publicIPAddressVersion"] = json!(v);
     }
-    let (dns_name, scope, reverse) = (ctx.str("dns_name"), ctx.str("dns_name_scope"), ctx.str("reverse_fqdn"));
+    let (dns_name, scope, reverse) = (
+        ctx.str("dns_name"),
+        ctx.str("dns_name_scope"),
+        ctx.str("reverse_fqdn"),
+    );
     if dns_name.is_some() || scope.is_some() || reverse.is_some() {
         let mut d = json!({});
         if let Some(n) = dns_name {
@@ -136,7 +181,10 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
     if let Some(tags) = ctx.knack_tags() {
         body["tags"] = tags;
     }
-    let pip = ctx.put(&ctx.network_path(&rg, &format!("publicIPAddresses/{name}")), body)?;
+    let pip = ctx.put(
+        &ctx.network_path(&rg, &format!("publicIPAddresses/{name}")),
+        body,
+    )?;
     Ok(json!({ "publicIp": pip }))
 }
 
@@ -155,7 +203,10 @@ fn show(ctx: &mut Ctx) -> Result<Value, CliError> {
 fn list(ctx: &mut Ctx) -> Result<Value, CliError> {
     let path = match ctx.str("resource_group") {
         Some(rg) => ctx.network_path(&rg, "publicIPAddresses"),
-        None => format!("/subscriptions/{}/providers/Microsoft.Network/publicIPAddresses", ctx.subscription()),
+        None => format!(
+            "/subscriptions/{}/providers/Microsoft.Network/publicIPAddresses",
+            ctx.subscription()
+        ),
     };
     ctx.list_all(&path)
 }
@@ -171,7 +222,10 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
             pip["properties"]["publicIPAllocationMethod"] = json!(m);
         }
         if ctx.is_null("dns_name") {
-            if let Some(d) = pip["properties"].get_mut("dnsSettings").and_then(Value::as_object_mut) {
+            if let Some(d) = pip["properties"]
+                .get_mut("dnsSettings")
+                .and_then(Value::as_object_mut)
+            {
                 d.remove("domainNameLabel");
                 d.remove("fqdn");
             }
@@ -207,7 +261,9 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
                 p.remove("publicIPPrefix");
             }
         } else if ctx.str("public_ip_prefix").is_some() {
-            return Err(CliError::validation("--public-ip-prefix is not supported by vnetlab yet."));
+            return Err(CliError::validation(
+                "--public-ip-prefix is not supported by vnetlab yet.",
+            ));
         }
         if ctx.is_null("tags") {
             if let Some(m) = pip.as_object_mut() {
@@ -219,7 +275,11 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
         generic_update::apply(ctx, &mut pip)?;
         ctx.put(path, pip)
     })?;
-    Ok(if ctx.flag("no_wait") == Some(true) { Value::Null } else { result })
+    Ok(if ctx.flag("no_wait") == Some(true) {
+        Value::Null
+    } else {
+        result
+    })
 }
 
 fn delete(ctx: &mut Ctx) -> Result<Value, CliError> {

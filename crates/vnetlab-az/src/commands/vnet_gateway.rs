@@ -10,11 +10,36 @@ use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
     vec![
-        CommandImpl { name: "network vnet-gateway create", handler: create, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network vnet-gateway show", handler: show, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network vnet-gateway list", handler: list, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network vnet-gateway update", handler: update, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network vnet-gateway delete", handler: delete, shape: Shape::Aaz, table: None },
+        CommandImpl {
+            name: "network vnet-gateway create",
+            handler: create,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network vnet-gateway show",
+            handler: show,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network vnet-gateway list",
+            handler: list,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network vnet-gateway update",
+            handler: update,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network vnet-gateway delete",
+            handler: delete,
+            shape: Shape::Aaz,
+            table: None,
+        },
     ]
 }
 
@@ -62,7 +87,10 @@ fn bgp_settings(ctx: &Ctx, existing: Option<&Value>) -> Option<Value> {
     if asn.is_none() && address.is_none() && weight.is_none() {
         return None;
     }
-    let mut b = existing.filter(|e| e.is_object()).cloned().unwrap_or_else(|| json!({}));
+    let mut b = existing
+        .filter(|e| e.is_object())
+        .cloned()
+        .unwrap_or_else(|| json!({}));
     if let Some(a) = asn {
         b["asn"] = json!(a);
     }
@@ -86,7 +114,9 @@ fn refuse_unsupported(ctx: &Ctx) -> Result<(), CliError> {
         ("edge_zone_vnet_id", "--edge-zone-vnet-id"),
     ] {
         if ctx.given(dest) {
-            return Err(CliError::validation(format!("{flag} is not supported by vnetlab yet.")));
+            return Err(CliError::validation(format!(
+                "{flag} is not supported by vnetlab yet."
+            )));
         }
     }
     Ok(())
@@ -121,7 +151,9 @@ fn vpn_client(ctx: &Ctx) -> Option<Value> {
         }
     }
     let certs = match ctx.str("root_cert_name") {
-        Some(n) => json!([{ "name": n, "properties": { "publicCertData": ctx.str("root_cert_data") } }]),
+        Some(n) => {
+            json!([{ "name": n, "properties": { "publicCertData": ctx.str("root_cert_data") } }])
+        }
         None => json!([]),
     };
     c["vpnClientRootCertificates"] = certs;
@@ -150,7 +182,9 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
     if !local {
         let sku = ctx.str("sku").unwrap_or_else(|| "Basic".to_string());
         props["sku"] = json!({ "name": sku, "tier": sku });
-        props["vpnType"] = json!(ctx.str("vpn_type").unwrap_or_else(|| "RouteBased".to_string()));
+        props["vpnType"] = json!(ctx
+            .str("vpn_type")
+            .unwrap_or_else(|| "RouteBased".to_string()));
     }
     if let Some(b) = bgp_settings(ctx, None) {
         props["enableBgp"] = json!(true);
@@ -160,13 +194,19 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
         ("allow_remote_vnet_traffic", "allowRemoteVnetTraffic"),
         ("allow_vwan_traffic", "allowVirtualWanTraffic"),
         ("enable_private_ip", "enablePrivateIpAddress"),
-        ("enable_high_bandwidth_vpn_gateway", "enableHighBandwidthVpnGateway"),
+        (
+            "enable_high_bandwidth_vpn_gateway",
+            "enableHighBandwidthVpnGateway",
+        ),
     ] {
         if let Some(b) = ctx.flag(dest) {
             props[key] = json!(b);
         }
     }
-    for (dest, key) in [("vpn_gateway_generation", "vpnGatewayGeneration"), ("resiliency_model", "resiliencyModel")] {
+    for (dest, key) in [
+        ("vpn_gateway_generation", "vpnGatewayGeneration"),
+        ("resiliency_model", "resiliencyModel"),
+    ] {
         if let Some(v) = ctx.str(dest) {
             props[key] = json!(v);
         }
@@ -174,7 +214,10 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
     if let Some(site) = ctx.str("gateway_default_site") {
         props["gatewayDefaultSite"] = id_ref(&ctx.name_or_id(&site, &rg, "localNetworkGateways"));
     }
-    let (min, max) = (ctx.args.int("min_scale_unit"), ctx.args.int("max_scale_unit"));
+    let (min, max) = (
+        ctx.args.int("min_scale_unit"),
+        ctx.args.int("max_scale_unit"),
+    );
     if min.is_some() || max.is_some() {
         let mut bounds = json!({});
         if let Some(m) = min {
@@ -195,7 +238,10 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
     if let Some(tags) = ctx.aaz_tags()? {
         body["tags"] = tags;
     }
-    let gw = ctx.put(&ctx.network_path(&rg, &format!("virtualNetworkGateways/{name}")), body)?;
+    let gw = ctx.put(
+        &ctx.network_path(&rg, &format!("virtualNetworkGateways/{name}")),
+        body,
+    )?;
     if no_wait(ctx) {
         return Ok(Value::Null);
     }
@@ -239,7 +285,10 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            let ids: Vec<String> = pips.iter().map(|p| ctx.name_or_id(p, &rg, "publicIPAddresses")).collect();
+            let ids: Vec<String> = pips
+                .iter()
+                .map(|p| ctx.name_or_id(p, &rg, "publicIPAddresses"))
+                .collect();
             props["ipConfigurations"] = ip_configurations(&subnet, &ids);
         }
         let existing = props.get("bgpSettings").cloned();
@@ -247,7 +296,8 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
             props["bgpSettings"] = b;
         }
         if let Some(site) = ctx.str("gateway_default_site") {
-            props["gatewayDefaultSite"] = id_ref(&ctx.name_or_id(&site, &rg, "localNetworkGateways"));
+            props["gatewayDefaultSite"] =
+                id_ref(&ctx.name_or_id(&site, &rg, "localNetworkGateways"));
         }
         if let Some(c) = vpn_client(ctx) {
             props["vpnClientConfiguration"] = c;

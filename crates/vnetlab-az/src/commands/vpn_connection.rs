@@ -14,11 +14,36 @@ use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
     vec![
-        CommandImpl { name: "network vpn-connection create", handler: create, shape: Shape::Sdk, table: Some(passthrough_table) },
-        CommandImpl { name: "network vpn-connection show", handler: show, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network vpn-connection list", handler: list, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network vpn-connection update", handler: update, shape: Shape::Aaz, table: None },
-        CommandImpl { name: "network vpn-connection delete", handler: delete, shape: Shape::Aaz, table: None },
+        CommandImpl {
+            name: "network vpn-connection create",
+            handler: create,
+            shape: Shape::Sdk,
+            table: Some(passthrough_table),
+        },
+        CommandImpl {
+            name: "network vpn-connection show",
+            handler: show,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network vpn-connection list",
+            handler: list,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network vpn-connection update",
+            handler: update,
+            shape: Shape::Aaz,
+            table: None,
+        },
+        CommandImpl {
+            name: "network vpn-connection delete",
+            handler: delete,
+            shape: Shape::Aaz,
+            table: None,
+        },
     ]
 }
 
@@ -48,7 +73,9 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
     let rg = ctx.required("resource_group_name", "--resource-group")?;
     let name = ctx.required("connection_name", "--name")?;
     // get_default_location_from_resource_group runs first; a failure escapes the validator.
-    let location = ctx.location_or_group(&rg).map_err(|e| CliError::raw(2, e.stderr))?;
+    let location = ctx
+        .location_or_group(&rg)
+        .map_err(|e| CliError::raw(2, e.stderr))?;
     let targets: Vec<&str> = ["express_route_circuit2", "local_gateway2", "vnet_gateway2"]
         .into_iter()
         .filter(|d| ctx.str(d).is_some_and(|v| !v.is_empty()))
@@ -59,17 +86,29 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
         ));
     }
     let shared_key = ctx.str("shared_key").filter(|k| !k.is_empty());
-    let certificate = ctx.str("auth_type").is_some_and(|t| t.eq_ignore_ascii_case("Certificate"));
+    let certificate = ctx
+        .str("auth_type")
+        .is_some_and(|t| t.eq_ignore_ascii_case("Certificate"));
     if targets[0] != "express_route_circuit2" && shared_key.is_none() && !certificate {
-        return Err(CliError::validation("--shared-key is required for VNET-to-VNET or Site-to-Site connections."));
+        return Err(CliError::validation(
+            "--shared-key is required for VNET-to-VNET or Site-to-Site connections.",
+        ));
     }
     if targets[0] == "express_route_circuit2" && shared_key.is_some() {
-        return Err(CliError::validation("--shared-key cannot be used with an ExpressRoute connection."));
+        return Err(CliError::validation(
+            "--shared-key cannot be used with an ExpressRoute connection.",
+        ));
     }
     if ctx.flag("validate") == Some(true) {
-        return Err(CliError::validation("--validate is not supported by vnetlab yet."));
+        return Err(CliError::validation(
+            "--validate is not supported by vnetlab yet.",
+        ));
     }
-    let gw1 = ctx.name_or_id(&ctx.required("vnet_gateway1", "--vnet-gateway1")?, &rg, "virtualNetworkGateways");
+    let gw1 = ctx.name_or_id(
+        &ctx.required("vnet_gateway1", "--vnet-gateway1")?,
+        &rg,
+        "virtualNetworkGateways",
+    );
     let mut props = json!({
         "virtualNetworkGateway1": id_ref(&gw1),
         "enableBgp": ctx.flag("enable_bgp").unwrap_or(false),
@@ -82,17 +121,29 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
     match targets[0] {
         "local_gateway2" => {
             props["connectionType"] = json!("IPSec");
-            let lng = ctx.name_or_id(&ctx.str("local_gateway2").unwrap_or_default(), &rg, "localNetworkGateways");
+            let lng = ctx.name_or_id(
+                &ctx.str("local_gateway2").unwrap_or_default(),
+                &rg,
+                "localNetworkGateways",
+            );
             props["localNetworkGateway2"] = id_ref(&lng);
         }
         "vnet_gateway2" => {
             props["connectionType"] = json!("Vnet2Vnet");
-            let gw2 = ctx.name_or_id(&ctx.str("vnet_gateway2").unwrap_or_default(), &rg, "virtualNetworkGateways");
+            let gw2 = ctx.name_or_id(
+                &ctx.str("vnet_gateway2").unwrap_or_default(),
+                &rg,
+                "virtualNetworkGateways",
+            );
             props["virtualNetworkGateway2"] = id_ref(&gw2);
         }
         _ => {
             props["connectionType"] = json!("ExpressRoute");
-            let circuit = ctx.name_or_id(&ctx.str("express_route_circuit2").unwrap_or_default(), &rg, "expressRouteCircuits");
+            let circuit = ctx.name_or_id(
+                &ctx.str("express_route_circuit2").unwrap_or_default(),
+                &rg,
+                "expressRouteCircuits",
+            );
             props["peer"] = id_ref(&circuit);
         }
     }
@@ -105,10 +156,21 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
     if let Some(t) = ctx.str("auth_type") {
         props["authenticationType"] = json!(t);
     }
-    for (dest, key) in [("ingress_nat_rule", "ingressNatRules"), ("egress_nat_rule", "egressNatRules")] {
+    for (dest, key) in [
+        ("ingress_nat_rule", "ingressNatRules"),
+        ("egress_nat_rule", "egressNatRules"),
+    ] {
         if let Some(rules) = list_arg(ctx, dest) {
             props[key] = Value::Array(
-                rules.iter().map(|r| id_ref(&format!("{gw1}/natRules/{}", r.rsplit('/').next().unwrap_or(r)))).collect(),
+                rules
+                    .iter()
+                    .map(|r| {
+                        id_ref(&format!(
+                            "{gw1}/natRules/{}",
+                            r.rsplit('/').next().unwrap_or(r)
+                        ))
+                    })
+                    .collect(),
             );
         }
     }
@@ -131,14 +193,26 @@ fn show(ctx: &mut Ctx) -> Result<Value, CliError> {
 fn list(ctx: &mut Ctx) -> Result<Value, CliError> {
     let rg = ctx.resource_group()?;
     let all = ctx.list_all(&ctx.network_path(&rg, "connections"))?;
-    let Some(gw) = ctx.str("vnet_gateway") else { return Ok(all) };
-    let gw_id = ctx.name_or_id(&gw, &rg, "virtualNetworkGateways").to_ascii_lowercase();
-    let refers = |c: &Value| {
-        ["virtualNetworkGateway1", "virtualNetworkGateway2"].iter().any(|k| {
-            c.pointer(&format!("/properties/{k}/id")).and_then(Value::as_str).is_some_and(|id| id.to_ascii_lowercase() == gw_id)
-        })
+    let Some(gw) = ctx.str("vnet_gateway") else {
+        return Ok(all);
     };
-    Ok(Value::Array(all.as_array().map(|a| a.iter().filter(|c| refers(c)).cloned().collect()).unwrap_or_default()))
+    let gw_id = ctx
+        .name_or_id(&gw, &rg, "virtualNetworkGateways")
+        .to_ascii_lowercase();
+    let refers = |c: &Value| {
+        ["virtualNetworkGateway1", "virtualNetworkGateway2"]
+            .iter()
+            .any(|k| {
+                c.pointer(&format!("/properties/{k}/id"))
+                    .and_then(Value::as_str)
+                    .is_some_and(|id| id.to_ascii_lowercase() == gw_id)
+            })
+    };
+    Ok(Value::Array(
+        all.as_array()
+            .map(|a| a.iter().filter(|c| refers(c)).cloned().collect())
+            .unwrap_or_default(),
+    ))
 }
 
 fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
@@ -150,7 +224,10 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
         }
         for (dest, key) in [
             ("enable_bgp", "enableBgp"),
-            ("use_policy_based_traffic_selectors", "usePolicyBasedTrafficSelectors"),
+            (
+                "use_policy_based_traffic_selectors",
+                "usePolicyBasedTrafficSelectors",
+            ),
             ("express_route_gateway_bypass", "expressRouteGatewayBypass"),
         ] {
             if let Some(b) = ctx.flag(dest) {
@@ -173,7 +250,11 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
         generic_update::apply(ctx, &mut conn)?;
         ctx.put(path, conn)
     })?;
-    Ok(if ctx.flag("no_wait") == Some(true) { Value::Null } else { result })
+    Ok(if ctx.flag("no_wait") == Some(true) {
+        Value::Null
+    } else {
+        result
+    })
 }
 
 fn delete(ctx: &mut Ctx) -> Result<Value, CliError> {
