@@ -284,7 +284,7 @@ pub struct Blocker {
 }
 
 /// The outcome of a walk.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Walk {
     pub flow: Flow,
     pub delivered: bool,
