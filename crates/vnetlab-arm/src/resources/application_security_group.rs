@@ -27,23 +27,7 @@ pub fn tracked_base(
     full_type: &str,
 ) -> ArmResult<TrackedBase> {
     let location = require_location(body, full_type)?;
-    if let Some(old) = existing {
-        let old_loc = old
-            .get("location")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if old_loc != location {
-            // ARM's text for a PUT that moves an existing resource [status UNCONFIRMED].
-            return Err(ArmError::bad_request(
-                "InvalidResourceLocation",
-                format!(
-                    "The resource '{}' already exists in location '{old_loc}' in resource group '{}'. A resource with the same name cannot be created in location '{location}'. Please select a new resource name.",
-                    id.name(),
-                    id.resource_group
-                ),
-            ));
-        }
-    }
+    check_location_unchanged(id, existing, &location)?;
     let tags = validate_tags(body.get("tags").unwrap_or(&Value::Null))?;
     let guid = match existing
         .and_then(|e| e.pointer("/properties/resourceGuid"))

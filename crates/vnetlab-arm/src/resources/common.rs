@@ -394,9 +394,14 @@ pub fn check_location_unchanged(
         .and_then(Value::as_str)
     {
         if old_loc != location {
+            // ARM's text for a PUT that moves an existing resource [status UNCONFIRMED].
             return Err(ArmError::bad_request(
-                "InvalidRequestFormat",
-                format!("Changing property 'location' is not allowed: the resource {id} is in {old_loc}."),
+                "InvalidResourceLocation",
+                format!(
+                    "The resource '{}' already exists in location '{old_loc}' in resource group '{}'. A resource with the same name cannot be created in location '{location}'. Please select a new resource name.",
+                    id.name(),
+                    id.resource_group
+                ),
             ));
         }
     }

@@ -143,7 +143,7 @@ pub fn validate(
     }
     props.insert(
         "privateEndpointNetworkPolicies".into(),
-        Value::String(enum_value(
+        Value::String(enum_choice(
             requested,
             "privateEndpointNetworkPolicies",
             &[
@@ -157,7 +157,7 @@ pub fn validate(
     );
     props.insert(
         "privateLinkServiceNetworkPolicies".into(),
-        Value::String(enum_value(
+        Value::String(enum_choice(
             requested,
             "privateLinkServiceNetworkPolicies",
             &["Enabled", "Disabled"],
@@ -191,30 +191,6 @@ pub fn validate(
     }
     props.insert("provisioningState".into(), json!("Succeeded"));
     Ok(Value::Object(props))
-}
-
-fn enum_value(
-    props: &Map<String, Value>,
-    key: &str,
-    allowed: &[&str],
-    default: &str,
-) -> ArmResult<String> {
-    match opt_str(props, key)? {
-        None => Ok(default.to_string()),
-        Some(v) => allowed
-            .iter()
-            .find(|a| a.eq_ignore_ascii_case(v))
-            .map(|a| a.to_string())
-            .ok_or_else(|| {
-                ArmError::bad_request(
-                    "InvalidRequestFormat",
-                    format!(
-                        "Value '{v}' is not valid for property '{key}'. Allowed values: {}.",
-                        allowed.join(", ")
-                    ),
-                )
-            }),
-    }
 }
 
 /// A referenced resource must exist (and, for regional resources, be in the same region).

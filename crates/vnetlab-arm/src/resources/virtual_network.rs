@@ -50,18 +50,7 @@ impl ResourceKind for VirtualNetworks {
         _req: &ArmRequest,
     ) -> ArmResult<()> {
         let location = require_location(body, VNET_TYPE)?;
-        if let Some(old) = existing {
-            let old_loc = old
-                .get("location")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            if old_loc != location {
-                return Err(ArmError::bad_request(
-                    "InvalidRequestFormat",
-                    format!("Changing property 'location' is not allowed: the virtual network {id} is in {old_loc}."),
-                ));
-            }
-        }
+        check_location_unchanged(id, existing, &location)?;
         let tags = validate_tags(body.get("tags").unwrap_or(&Value::Null))?;
         let req_props = properties(body)?;
         let raw_space = opt_prefix_list(&req_props, "addressSpace")?.unwrap_or_default();
