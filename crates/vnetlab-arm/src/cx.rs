@@ -13,10 +13,15 @@ pub struct Config {
     pub tenant_id: String,
     /// Derive GUIDs from a durable counter instead of randomness (stable test transcripts).
     pub deterministic: bool,
+    /// Items per page of a list answer (`nextLink` beyond); `None` answers in one page.
+    pub page_size: Option<usize>,
 }
 
 /// The well-known default subscription of a vnetlab state.
 pub const DEFAULT_SUBSCRIPTION_ID: &str = "00000000-0000-0000-0000-000000000001";
+/// Items per page of list answers unless configured otherwise. (ARM's own page sizes vary by
+/// resource provider and are not documented; clients follow `nextLink` whatever the size.)
+pub const DEFAULT_PAGE_SIZE: usize = 100;
 /// The well-known default tenant.
 pub const DEFAULT_TENANT_ID: &str = "00000000-0000-0000-0000-0000000000aa";
 
@@ -27,6 +32,7 @@ impl Default for Config {
             subscription_name: "vnetlab".to_string(),
             tenant_id: DEFAULT_TENANT_ID.to_string(),
             deterministic: false,
+            page_size: Some(DEFAULT_PAGE_SIZE),
         }
     }
 }

@@ -9,6 +9,7 @@
 //! Architecture Invariant: no I/O, no HTTP, no SQL, no CLI here.
 
 pub mod cx;
+pub mod diagnostics;
 pub mod error;
 pub mod id;
 pub mod request;

@@ -77,7 +77,7 @@ impl<S: Store> Arm<S> {
                     &self.config.subscription_id,
                     None,
                 )?;
-                Ok(ArmResponse::ok(json!({ "value": groups })))
+                self.page(req, groups, |g| Ok(g.clone()))
             }),
             (
                 Method::Get,
@@ -85,9 +85,9 @@ impl<S: Store> Arm<S> {
                     full_type,
                     resource_group,
                 },
-            ) => self.list_tracked(&full_type, resource_group.as_deref()),
+            ) => self.list_tracked(req, &full_type, resource_group.as_deref()),
             (Method::Get, Target::ChildList { parent, full_type }) => {
-                self.list_children(&parent, &full_type)
+                self.list_children(req, &parent, &full_type)
             }
             (Method::Get, Target::Resource(id)) => self.read(|rx| {
                 let kind = kind_of(&id)?;
@@ -171,6 +171,7 @@ impl<S: Store> Arm<S> {
 
     fn list_tracked(
         &self,
+        req: &ArmRequest,
         full_type: &str,
         resource_group: Option<&str>,
     ) -> ArmResult<ArmResponse> {
@@ -180,30 +181,62 @@ impl<S: Store> Arm<S> {
                 let rg_id = ResourceId::resource_group(&self.config.subscription_id, rg);
                 rx.get(&rg_id)?.ok_or_else(|| not_found(&rg_id))?;
             }
-            let mut value = Vec::new();
-            for stored in rx
+            let stored = rx
                 .txn
-                .list(full_type, &self.config.subscription_id, resource_group)?
-            {
-                let id = stored_id(&stored)?;
-                value.push(kind.render(rx, &id, &stored)?);
-            }
-            Ok(ArmResponse::ok(json!({ "value": value })))
+                .list(full_type, &self.config.subscription_id, resource_group)?;
+            self.page(req, stored, |s| kind.render(rx, &stored_id(s)?, s))
         })
     }
 
-    fn list_children(&self, parent: &ResourceId, full_type: &str) -> ArmResult<ArmResponse> {
+    fn list_children(
+        &self,
+        req: &ArmRequest,
+        parent: &ResourceId,
+        full_type: &str,
+    ) -> ArmResult<ArmResponse> {
         let kind = kind_for(full_type).ok_or_else(|| unknown_type(full_type))?;
         self.read(|rx| {
             check_parents(rx, parent, "read")?;
             rx.get(parent)?.ok_or_else(|| not_found(parent))?;
-            let mut value = Vec::new();
-            for stored in kind.list_children(rx, parent)? {
-                let id = stored_id(&stored)?;
-                value.push(kind.render(rx, &id, &stored)?);
-            }
-            Ok(ArmResponse::ok(json!({ "value": value })))
+            let stored = kind.list_children(rx, parent)?;
+            self.page(req, stored, |s| kind.render(rx, &stored_id(s)?, s))
         })
+    }
+
+    /// One page of a list (`x-ms-pageable`): at most `config.page_size` items from the
+    /// `$skiptoken` on, rendered, and a `nextLink` (relative to the server: the HTTPS adapter
+    /// makes it absolute) while items remain. The token is the offset into the list in
+    /// creation order; like ARM's, it is opaque to clients and not a snapshot.
+    fn page(
+        &self,
+        req: &ArmRequest,
+        items: Vec<Value>,
+        render: impl Fn(&Value) -> ArmResult<Value>,
+    ) -> ArmResult<ArmResponse> {
+        let start = match req.query_value("$skiptoken") {
+            None => 0,
+            Some(t) => t.parse::<usize>().map_err(|_| {
+                ArmError::bad_request(
+                    "InvalidSkipToken",
+                    format!("The skip token '{}' is not valid.", t.escape_debug()),
+                )
+            })?,
+        }
+        .min(items.len());
+        let end = match self.config.page_size {
+            Some(n) if n > 0 => start.saturating_add(n).min(items.len()),
+            _ => items.len(),
+        };
+        let value = items[start..end]
+            .iter()
+            .map(render)
+            .collect::<ArmResult<Vec<_>>>()?;
+        let mut body = json!({ "value": value });
+        if end < items.len() {
+            let path = req.path.split('?').next().unwrap_or("");
+            body["nextLink"] = json!(format!("{path}?$skiptoken={end}"));
+        }
+        Ok(ArmResponse::ok(body))
     }
 
     fn put(&self, id: &ResourceId, req: &ArmRequest) -> ArmResult<ArmResponse> {

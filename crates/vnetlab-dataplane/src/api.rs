@@ -37,7 +37,7 @@ pub struct Estate {
 #[doc(hidden)]
 #[derive(Debug, Clone, Default)]
 pub struct EstateInner {
-    // Filled in by the engine implementation (model module).
+    pub(crate) model: std::sync::Arc<crate::model::Model>,
 }
 
 impl Estate {
@@ -51,14 +51,54 @@ impl Estate {
     where
         I: IntoIterator<Item = serde_json::Value>,
     {
-        let _ = records.into_iter().count();
-        Err(ModelError("not implemented yet".into()))
+        let model = crate::parse::parse(records)?;
+        Ok(Estate {
+            inner: EstateInner {
+                model: std::sync::Arc::new(model),
+            },
+        })
     }
 
     /// The ARM types `from_records` reads (so a consumer loads only those).
     pub fn record_types() -> &'static [&'static str] {
-        &[]
+        crate::parse::RECORD_TYPES
     }
+
+    /// Counts of what the estate holds (for benchmarks and diagnostics).
+    pub fn stats(&self) -> EstateStats {
+        let m = &self.inner.model;
+        EstateStats {
+            vnets: m.vnets.len(),
+            subnets: m.subnets.len(),
+            peering_links: m.links.len(),
+            nics: m.nics.len(),
+            vms: m.vms.len(),
+            nsgs: m.nsgs.len(),
+            security_rules: m.nsgs.iter().map(|n| n.rules.iter().filter(|r| !r.is_default).count()).sum(),
+            route_tables: m.route_tables.len(),
+            routes: m.route_tables.iter().map(|t| t.routes.len()).sum(),
+        }
+    }
+
+    /// The NIC ids, in the estate's order.
+    pub fn nic_ids(&self) -> Vec<String> {
+        self.inner.model.nics.iter().map(|n| n.id.clone()).collect()
+    }
+}
+
+/// What an estate holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EstateStats {
+    pub vnets: usize,
+    pub subnets: usize,
+    pub peering_links: usize,
+    pub nics: usize,
+    pub vms: usize,
+    pub nsgs: usize,
+    /// Custom rules (default rules not counted).
+    pub security_rules: usize,
+    pub route_tables: usize,
+    pub routes: usize,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -67,10 +107,20 @@ impl Estate {
 
 /// The compiled forwarding and security program of an estate. Compile once per change,
 /// query many times; `recompile` reuses everything a change did not touch.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DataPlane {
-    #[doc(hidden)]
-    pub inner: (),
+    pub(crate) inner: std::sync::Arc<crate::compile::Plane>,
+}
+
+impl std::fmt::Debug for DataPlane {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataPlane")
+            .field("subnets", &self.inner.subnets.len())
+            .field("nsgs", &self.inner.nsgs.len())
+            .field("nics", &self.inner.nics.len())
+            .field("generation", &self.inner.generation)
+            .finish()
+    }
 }
 
 /// Transport protocol of a flow.
@@ -286,7 +336,9 @@ pub struct Blocker {
 /// The outcome of a walk.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Walk {
+    /// The flow as walked (source filled in, ICMP ports zeroed).
     pub flow: Flow,
+    /// The request reached its destination and the reply came back: no blocker at all.
     pub delivered: bool,
     /// The forward path, source first.
     pub hops: Vec<Hop>,
@@ -296,6 +348,10 @@ pub struct Walk {
     pub blockers: Vec<Blocker>,
     /// Round-trip time in milliseconds along the path (regions crossed), when delivered.
     pub rtt_ms: Option<f64>,
+    /// Things that do not stop this flow but are worth saying (asymmetric routing through a
+    /// stateful appliance, a `VirtualNetwork` tag widened by a `0.0.0.0/0` UDR, an unreadable
+    /// `vnetlab-listen` tag). Same shape as blockers.
+    pub warnings: Vec<Blocker>,
     /// For TCP/UDP flows delivered to a VM: whether a service listens on the destination port
     /// (sshd on 22 by default; more declared with a VM tag). `false` means the network let the
     /// packet through but the host refuses the connection (RST / ICMP port unreachable).
@@ -316,49 +372,107 @@ pub enum DnsAnswer {
 impl DataPlane {
     /// Compiles the whole estate.
     pub fn compile(estate: &Estate) -> DataPlane {
-        let _ = estate;
-        DataPlane { inner: () }
+        DataPlane {
+            inner: std::sync::Arc::new(crate::compile::Plane::compile(estate.inner.model.clone())),
+        }
+    }
+
+    /// Recompiles after a change: `estate` is the whole estate after the change, `changed_ids`
+    /// the ARM ids written or deleted (any casing; children or their parents). Compiled route
+    /// tables and NSG layers the change cannot affect are reused; an id of a type whose reach is
+    /// not known triggers a full compile. Handles and flow caches of the old plane are invalidated.
+    pub fn recompile(&mut self, estate: &Estate, changed_ids: &[String]) {
+        let next = self.inner.recompile(estate.inner.model.clone(), changed_ids);
+        self.inner = std::sync::Arc::new(next);
+    }
+
+    /// A handle on a NIC for the fast path ([`DataPlane::fast_verdict`]).
+    pub fn nic_handle(&self, nic_id: &str) -> Option<crate::queries::NicHandle> {
+        match self.inner.model.get(nic_id) {
+            Some(crate::model::Ref::Nic(n)) => Some(crate::queries::NicHandle(n)),
+            _ => None,
+        }
+    }
+
+    /// The fast-path verdict for an IPv4 packet leaving a NIC (see [`crate::FastVerdict`]).
+    #[inline]
+    pub fn fast_verdict(&self, nic: crate::queries::NicHandle, protocol: Protocol, src: Ipv4Addr, src_port: u16, dst: Ipv4Addr, dst_port: u16) -> crate::queries::FastVerdict {
+        crate::queries::fast_verdict(&self.inner, nic, protocol, u32::from(src), src_port, u32::from(dst), dst_port)
+    }
+
+    /// [`DataPlane::fast_verdict`] through a flow cache.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub fn cached_verdict(&self, cache: &mut crate::queries::FlowCache, nic: crate::queries::NicHandle, protocol: Protocol, src: Ipv4Addr, src_port: u16, dst: Ipv4Addr, dst_port: u16) -> crate::queries::FastVerdict {
+        crate::queries::cached_verdict(&self.inner, cache, nic, protocol, u32::from(src), src_port, u32::from(dst), dst_port)
+    }
+
+    /// The bare longest-prefix-match lookup of a NIC's subnet table: the index of the selected
+    /// row of [`DataPlane::effective_routes`] (benchmarks compare verdicts against it).
+    #[inline]
+    pub fn lpm_lookup(&self, nic: crate::queries::NicHandle, dst: Ipv4Addr) -> Option<u32> {
+        let s = self.inner.nics.get(nic.0 as usize)?.subnet?;
+        self.inner.subnets.get(s as usize)?.lpm.lookup(u32::from(dst))
+    }
+
+    /// The NIC's primary private address.
+    pub fn nic_address(&self, nic: crate::queries::NicHandle) -> Option<Ipv4Addr> {
+        let f = self.inner.nics.get(nic.0 as usize)?;
+        (f.ip != 0).then(|| Ipv4Addr::from(f.ip))
+    }
+
+    /// Number of NICs in the compiled estate (handles are `0..nic_count`).
+    pub fn nic_count(&self) -> usize {
+        self.inner.nics.len()
+    }
+
+    /// The handle of the i-th NIC.
+    pub fn nic_handle_at(&self, i: usize) -> Option<crate::queries::NicHandle> {
+        (i < self.inner.nics.len()).then_some(crate::queries::NicHandle(i as u32))
     }
 
     /// The NIC's effective route table (its subnet's, in Azure's order).
     pub fn effective_routes(&self, nic_id: &str) -> Result<Vec<EffectiveRoute>, QueryError> {
-        Err(QueryError::NotSupported(format!("effective routes of {nic_id}")))
+        crate::queries::effective_routes(&self.inner, nic_id)
     }
 
     /// The NIC's effective security groups (subnet NSG and NIC NSG).
     pub fn effective_security_groups(&self, nic_id: &str) -> Result<Vec<EffectiveNsg>, QueryError> {
-        Err(QueryError::NotSupported(format!("effective NSGs of {nic_id}")))
+        crate::queries::effective_security_groups(&self.inner, nic_id)
     }
 
     /// IP flow verify: the NSG verdict for one flow at one NIC (`local` is the NIC's side).
     pub fn ip_flow_verify(&self, nic_id: &str, direction: Direction, flow: Flow) -> Result<FlowVerdict, QueryError> {
-        let _ = (direction, flow);
-        Err(QueryError::NotSupported(format!("IP flow verify on {nic_id}")))
+        crate::queries::ip_flow_verify(&self.inner, nic_id, direction, flow)
     }
 
     /// Next hop from a NIC towards a destination.
     pub fn next_hop(&self, nic_id: &str, source: IpAddr, destination: IpAddr) -> Result<NextHop, QueryError> {
-        let _ = (source, destination);
-        Err(QueryError::NotSupported(format!("next hop from {nic_id}")))
+        crate::queries::next_hop(&self.inner, nic_id, source, destination)
     }
 
-    /// Walks a flow from `from` to its destination and back.
+    /// Walks a flow from `from` to its destination and back. A source of `0.0.0.0` means the
+    /// start's own address (the NIC's primary IP, or the `Endpoint::Address`). ICMP ports are
+    /// ignored (0).
     pub fn walk(&self, from: &Endpoint, flow: Flow) -> Result<Walk, QueryError> {
-        let _ = (from, flow);
-        Err(QueryError::NotSupported("packet walks".into()))
+        crate::journey::walk(&self.inner, from, flow)
     }
 
     /// Resolves a name as a VM on this NIC would (Azure DNS scoped to its VNet, linked
     /// private zones, custom DNS servers).
     pub fn resolve(&self, nic_id: &str, name: &str) -> Result<DnsAnswer, QueryError> {
-        let _ = name;
-        Err(QueryError::NotSupported(format!("DNS from {nic_id}")))
+        crate::dns::resolve(&self.inner, nic_id, name)
     }
 
     /// Azure's published round-trip latency between two regions, in milliseconds
     /// (intra-region when equal).
     pub fn region_rtt_ms(region_a: &str, region_b: &str) -> Option<f64> {
-        let _ = (region_a, region_b);
-        None
+        crate::latency::published_rtt(region_a, region_b)
+    }
+
+    /// [`DataPlane::region_rtt_ms`], else an estimate through a third region of the table, else
+    /// a fixed 150 ms (what walks use for pairs Microsoft does not publish).
+    pub fn estimated_region_rtt_ms(region_a: &str, region_b: &str) -> f64 {
+        crate::latency::estimated_rtt(region_a, region_b)
     }
 }

@@ -14,6 +14,22 @@ const LABS: &[(&str, &str)] = &[
         "seed004-fixed",
         include_str!("../../../tests/scenarios/seeds/seed004_fixed_address_space.scenario"),
     ),
+    (
+        "hub-spoke",
+        include_str!("../../../tests/scenarios/dataplane/hub_spoke_nontransitive.scenario"),
+    ),
+    (
+        "hub-nva",
+        include_str!("../../../tests/scenarios/dataplane/spoke_to_spoke_nva.scenario"),
+    ),
+    (
+        "gateway-transit",
+        include_str!("../../../tests/scenarios/dataplane/gateway_transit.scenario"),
+    ),
+    (
+        "dns-peering",
+        include_str!("../../../tests/scenarios/dataplane/dns_across_peering.scenario"),
+    ),
 ];
 
 /// Replays `lab`, or with `all` every lab in turn (the README's first command).
@@ -49,11 +65,20 @@ pub fn run(lab: &str) -> ExitCode {
         }
     };
     for (step, actual) in lab.steps.iter().zip(&actuals) {
+        if !step.comments.is_empty() {
+            println!();
+        }
         for c in &step.comments {
-            println!("\n{}", c.trim_start_matches('#').trim());
+            println!("{}", c.trim_start_matches('#').trim());
         }
         println!("\n$ {}", step.command);
         print!("{}", actual.stdout);
+        if let Some(message) = run_command_message(&step.command, &actual.stdout) {
+            println!("(the message above, as the VM printed it)");
+            for l in message.lines() {
+                println!("  | {l}");
+            }
+        }
         for l in actual.stderr.lines() {
             println!("{l}");
         }
@@ -62,4 +87,14 @@ pub fn run(lab: &str) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// The `value[0].message` of a printed `az vm run-command invoke` result, to show the
+/// script's output as text (az prints it JSON-escaped).
+fn run_command_message(command: &str, stdout: &str) -> Option<String> {
+    if !command.contains("run-command invoke") {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(stdout).ok()?;
+    v.pointer("/value/0/message")?.as_str().map(str::to_string)
 }

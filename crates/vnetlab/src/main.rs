@@ -9,9 +9,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod bench;
+mod bench_dataplane;
+mod bench_verify;
 mod demo;
+mod bench_serve;
 mod scenario;
+mod serve;
 mod state;
+mod verify_cmd;
 
 #[derive(Parser)]
 #[command(
@@ -34,8 +39,10 @@ enum Command {
     },
     /// Replay a seed lab end to end on a throwaway state, printing each az command and its output.
     Demo {
-        /// Which lab: `all`, `seed004` (the AZ-104 global peering lab, verbatim) or
-        /// `seed004-fixed` (the same lab with non-overlapping address spaces).
+        /// Which lab: `all`, `seed004` (the AZ-104 global peering lab, verbatim),
+        /// `seed004-fixed` (the same lab with non-overlapping address spaces, its pings and
+        /// effective routes), `hub-spoke`, `hub-nva`, `gateway-transit` or `dns-peering`
+        /// (the data-plane labs of `tests/scenarios/dataplane/`).
         #[arg(default_value = "all")]
         lab: String,
     },
@@ -49,9 +56,17 @@ enum Command {
     },
     /// Print where the state lives and how many records it holds.
     State,
+    /// Serve the ARM API over HTTPS on the state, for the real az CLI and the Azure SDKs.
+    Serve(serve::ServeArgs),
+    /// Print the environment and az lines (and a Python SDK snippet) that point the real az
+    /// and the SDK at a running `vnetlab serve`.
+    Connect(serve::ConnectArgs),
     /// Measure performance (figures for docs/benchmarks.md).
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// The verifier: reach, verify, matrix, lint, diff, snapshot, cost.
+    #[command(flatten)]
+    Verify(verify_cmd::VerifyCommand),
 }
 
 #[derive(Subcommand)]
@@ -67,6 +82,13 @@ enum BenchCommand {
         #[arg(long)]
         ack: bool,
     },
+    /// HTTPS throughput and latency of `vnetlab serve` (and of a trivial handler on the same
+    /// stack), measured from this process over loopback.
+    Serve(bench_serve::Args),
+    /// The data plane at the Azure-limit estate: compile, incremental recompile, verdicts/s.
+    Dataplane(bench_dataplane::Args),
+    /// The verifier at the Azure-limit estate: the full subnet-level matrix and one `reach`.
+    Verify(bench_verify::Args),
     /// Wall time of whole `vnetlab az` processes on a state with many VNets.
     Cli {
         #[arg(long, default_value_t = 1000)]
@@ -100,6 +122,9 @@ fn main() -> ExitCode {
         Command::Demo { lab } => demo::run(&lab),
         Command::Scenario { files, update } => scenario::run_files(&files, update),
         Command::State => state::describe(),
+        Command::Serve(args) => serve::serve(args),
+        Command::Connect(args) => serve::connect(args),
+        Command::Bench(BenchCommand::Serve(args)) => bench_serve::run(args),
         Command::Bench(BenchCommand::Writes { count, state, ack }) => {
             let temp = state.is_none();
             let path = state.unwrap_or_else(bench::default_bench_state);
@@ -112,18 +137,33 @@ fn main() -> ExitCode {
             code
         }
         Command::Bench(BenchCommand::Cli { vnets, runs }) => bench::cli(vnets, runs),
+        Command::Bench(BenchCommand::Dataplane(args)) => bench_dataplane::run(args),
+        Command::Bench(BenchCommand::Verify(args)) => bench_verify::run(args),
+        Command::Verify(cmd) => verify_cmd::run(cmd),
     }
 }
 
 fn run_az(args: &[String]) -> ExitCode {
-    let arm = match state::open_default() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("ERROR: {e}");
-            return ExitCode::from(1);
-        }
+    // Remote mode: the same requests, over HTTPS to a `vnetlab serve`.
+    let (flag, args) = serve::take_endpoint_flag(args);
+    let endpoint = flag.or_else(|| std::env::var("VNETLAB_ENDPOINT").ok().filter(|e| !e.is_empty()));
+    let client: Box<dyn vnetlab_az::ArmClient> = match endpoint {
+        Some(e) => match serve::remote_client(&e) {
+            Ok(r) => Box::new(r),
+            Err(e) => {
+                eprintln!("ERROR: {e}");
+                return ExitCode::from(1);
+            }
+        },
+        None => match state::open_default() {
+            Ok(a) => Box::new(a),
+            Err(e) => {
+                eprintln!("ERROR: {e}");
+                return ExitCode::from(1);
+            }
+        },
     };
-    let outcome = vnetlab_az::run(args, &arm, std::io::stdin().is_terminal());
+    let outcome = vnetlab_az::run(args, client.as_ref(), std::io::stdin().is_terminal());
     // Write errors (a closed pipe) are not worth a panic.
     let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
     let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());

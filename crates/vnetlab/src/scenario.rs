@@ -158,6 +158,7 @@ pub fn execute(scenario: &Scenario) -> Result<Vec<Actual>, String> {
         .and_then(|_| std::fs::create_dir_all(&out))
         .map_err(|e| e.to_string())?;
     std::os::unix::fs::symlink(&exe, bin.join("az")).map_err(|e| e.to_string())?;
+    std::os::unix::fs::symlink(&exe, bin.join("vnetlab")).map_err(|e| e.to_string())?;
     let mut script = String::from("set +e\n");
     for (i, step) in scenario.steps.iter().enumerate() {
         let _ = writeln!(
@@ -168,19 +169,34 @@ pub fn execute(scenario: &Scenario) -> Result<Vec<Actual>, String> {
     }
     let script_path = work.path.join("scenario.sh");
     std::fs::write(&script_path, script).map_err(|e| e.to_string())?;
+    // VNETLAB_SCENARIO_TRANSPORT=remote: the same transcript through `vnetlab serve` over
+    // HTTPS (VNETLAB_LRO and VNETLAB_LRO_POLLS pass through to the server).
+    let server = match std::env::var("VNETLAB_SCENARIO_TRANSPORT").as_deref() {
+        Ok("remote") => Some(crate::serve::ChildServer::start(
+            &work.path,
+            &[],
+            &[("VNETLAB_DETERMINISTIC", "1")],
+        )?),
+        _ => None,
+    };
     let path_var = format!(
         "{}:{}",
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let status = Command::new("bash")
+    let mut bash = Command::new("bash");
+    if let Some(server) = &server {
+        bash.env("VNETLAB_ENDPOINT", &server.endpoint);
+    } else {
+        bash.env_remove("VNETLAB_ENDPOINT");
+    }
+    let status = bash
         .arg(&script_path)
         .current_dir(&work.path)
         .env("PATH", path_var)
         .env("VNETLAB_STATE", work.path.join("state.db"))
         .env("VNETLAB_DETERMINISTIC", "1")
         .env("VNETLAB_SCENARIO_OUT", &out)
-        .env_remove("VNETLAB_ENDPOINT")
         .status()
         .map_err(|e| format!("cannot run bash: {e}"))?;
     if !status.success() {

@@ -422,6 +422,17 @@ impl ResourceKind for NetworkInterfaces {
             .unwrap_or_default()
     }
 
+    fn action(
+        &self,
+        cx: &mut Cx,
+        id: &ResourceId,
+        stored: &Value,
+        action: &str,
+        _body: &Value,
+    ) -> ArmResult<ArmResponse> {
+        crate::diagnostics::effective::nic_action(cx, id, stored, action)
+    }
+
     fn delete(&self, cx: &mut Cx, id: &ResourceId, _stored: &Value) -> ArmResult<()> {
         if let Some(vm) = attached_vm(&cx.rx(), id)? {
             // Confirmed text: terraform / packer logs of the Network RP error.

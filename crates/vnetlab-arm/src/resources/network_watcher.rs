@@ -91,4 +91,16 @@ impl ResourceKind for NetworkWatchers {
     fn render(&self, _rx: &Rx, _id: &ResourceId, stored: &Value) -> ArmResult<Value> {
         Ok(stored.clone())
     }
+
+    /// `ipFlowVerify`, `nextHop`, `connectivityCheck` (see `crate::diagnostics::watcher`).
+    fn action(
+        &self,
+        cx: &mut Cx,
+        id: &ResourceId,
+        stored: &Value,
+        action: &str,
+        body: &Value,
+    ) -> ArmResult<ArmResponse> {
+        crate::diagnostics::watcher::watcher_action(cx, id, stored, action, body)
+    }
 }

@@ -525,8 +525,11 @@ impl ResourceKind for VirtualMachines {
         id: &ResourceId,
         stored: &Value,
         action: &str,
-        _body: &Value,
+        body: &Value,
     ) -> ArmResult<ArmResponse> {
+        if action.eq_ignore_ascii_case("runCommand") {
+            return crate::diagnostics::run_command::invoke(cx, id, stored, body);
+        }
         let current = power_state(stored).to_string();
         let next = match action.to_ascii_lowercase().as_str() {
             "start" => "running",
@@ -547,7 +550,13 @@ impl ResourceKind for VirtualMachines {
             }
         };
         let mut record = stored.clone();
-        record[INTERNAL] = json!({ "powerState": next });
+        let mut internal = record
+            .get(INTERNAL)
+            .cloned()
+            .filter(Value::is_object)
+            .unwrap_or_else(|| json!({}));
+        internal["powerState"] = json!(next);
+        record[INTERNAL] = internal;
         save(cx, id, &record)?;
         Ok(ArmResponse {
             status: 200,

@@ -21,6 +21,7 @@ pub mod network_nic;
 pub mod network_nsg;
 pub mod network_vnet;
 pub mod network_watcher;
+pub mod nic_effective;
 pub mod nsg_rule;
 pub mod peering;
 pub mod private_dns;
@@ -29,8 +30,10 @@ pub mod route;
 pub mod route_table;
 pub mod subnet;
 pub mod vm;
+pub mod vm_run_command;
 pub mod vnet_gateway;
 pub mod vpn_connection;
+pub mod watcher_diagnostics;
 
 /// How a command's result is turned into az's printed shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +75,9 @@ pub fn all() -> Vec<CommandImpl> {
     v.extend(private_dns::commands());
     v.extend(network_watcher::commands());
     v.extend(vm::commands());
+    v.extend(nic_effective::commands());
+    v.extend(watcher_diagnostics::commands());
+    v.extend(vm_run_command::commands());
     v
 }
 
@@ -183,10 +189,22 @@ impl<'a> Ctx<'a> {
         Ok(Value::Null)
     }
 
-    /// A list endpoint's items (`value`), following `nextLink` paging.
+    /// A list endpoint's items (`value`), following `nextLink` paging as az's pagers do.
     pub fn list_all(&self, path: &str) -> Result<Value, CliError> {
-        let body = self.get(path)?;
-        Ok(body.get("value").cloned().unwrap_or_else(|| json!([])))
+        let mut items = Vec::new();
+        let mut req = ArmRequest::get(path);
+        // A server that keeps handing out links is cut off rather than followed forever.
+        for _ in 0..100_000 {
+            let body = self.send(req)?.body.unwrap_or(Value::Null);
+            if let Some(Value::Array(page)) = body.get("value") {
+                items.extend(page.iter().cloned());
+            }
+            match body.get("nextLink").and_then(Value::as_str) {
+                Some(link) if !link.is_empty() => req = next_link_request(link),
+                _ => break,
+            }
+        }
+        Ok(Value::Array(items))
     }
 
     /// The location for a create: `-l`, else the resource group's (az GETs the group).
@@ -246,6 +264,71 @@ impl<'a> Ctx<'a> {
             Some(ids) if !ids.is_empty() => Ok(ids),
             _ => Ok(vec![build(self)?]),
         }
+    }
+}
+
+/// The request a `nextLink` names: an absolute link (`https://host/path?query`, from a
+/// server) or a relative one (`/path?query`, from the in-process router) becomes the same
+/// path and query; the transport adds the api-version again.
+fn next_link_request(link: &str) -> ArmRequest {
+    let rest = match link.split_once("://") {
+        Some((_, after)) => after.find('/').map_or("/", |i| &after[i..]),
+        None => link,
+    };
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let mut req = ArmRequest::get(path);
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let (k, v) = (percent_decode(k), percent_decode(v));
+        if !k.eq_ignore_ascii_case("api-version") {
+            req = req.with_query(&k, &v);
+        }
+    }
+    req
+}
+
+/// `%XX` escapes and `+` of a query component (lossy on invalid UTF-8).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let hex = |c: u8| (c as char).to_digit(16);
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let escaped = match b.get(i..i + 3) {
+            Some([b'%', h, l]) => hex(*h).zip(hex(*l)).map(|(h, l)| (h * 16 + l) as u8),
+            _ => None,
+        };
+        match (escaped, b[i]) {
+            (Some(byte), _) => {
+                out.push(byte);
+                i += 3;
+            }
+            (None, b'+') => {
+                out.push(b' ');
+                i += 1;
+            }
+            (None, c) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod next_link_tests {
+    use super::*;
+
+    #[test]
+    fn next_links_become_requests_on_either_transport() {
+        let r = next_link_request("https://127.0.0.1:18443/subscriptions/s/resourcegroups?%24skiptoken=100&api-version=2024-11-01");
+        assert_eq!(r.path, "/subscriptions/s/resourcegroups");
+        assert_eq!(r.query, vec![("$skiptoken".to_string(), "100".to_string())]);
+        let r = next_link_request("/subscriptions/s/providers/Microsoft.Network/virtualNetworks?$skiptoken=2");
+        assert_eq!(r.path, "/subscriptions/s/providers/Microsoft.Network/virtualNetworks");
+        assert_eq!(r.query_value("$skiptoken"), Some("2"));
+        assert_eq!(percent_decode("a%2Fb+c%zz%4"), "a/b c%zz%4");
     }
 }
 

@@ -250,12 +250,30 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
 
 fn show(ctx: &mut Ctx) -> Result<Value, CliError> {
     let paths = ctx.targets(gateway_path)?;
-    for_each_target(ctx, paths, |p| ctx.get(p))
+    for_each_target(ctx, paths, |p| ctx.get(p).map(aaz_output))
 }
 
 fn list(ctx: &mut Ctx) -> Result<Value, CliError> {
     let rg = ctx.resource_group()?;
-    ctx.list_all(&ctx.network_path(&rg, "virtualNetworkGateways"))
+    let mut all = ctx.list_all(&ctx.network_path(&rg, "virtualNetworkGateways"))?;
+    if let Value::Array(items) = &mut all {
+        for gw in items.iter_mut() {
+            *gw = aaz_output(std::mem::take(gw));
+        }
+    }
+    Ok(all)
+}
+
+/// az's AAZ output schema for gateways has no `type` on `ipConfigurations[]` (aaz
+/// `vnet_gateway/_show.py`), so az drops the one ARM sends (found by the differential test
+/// against the real az, tests/clients/differential.sh).
+fn aaz_output(mut gw: Value) -> Value {
+    if let Some(Value::Array(cfgs)) = gw.pointer_mut("/properties/ipConfigurations") {
+        for c in cfgs.iter_mut().filter_map(Value::as_object_mut) {
+            c.remove("type");
+        }
+    }
+    gw
 }
 
 fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
@@ -310,7 +328,7 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
             gw["tags"] = tags;
         }
         generic_update::apply(ctx, &mut gw)?;
-        ctx.put(path, gw)
+        ctx.put(path, gw).map(aaz_output)
     })?;
     Ok(if no_wait(ctx) { Value::Null } else { result })
 }

@@ -1,0 +1,142 @@
+//! Property tests: LPM against a brute-force scan, the classifier against a first-match scan,
+//! cached verdicts against uncached ones, and walks that never panic on random small estates.
+
+use proptest::prelude::*;
+use serde_json::Value;
+use std::net::{IpAddr, Ipv4Addr};
+use vnetlab_dataplane::generate::{generate, Params, Rng};
+use vnetlab_dataplane::internals::{brute_force, reference_verdict, Entry, Lpm, Pfx};
+use vnetlab_dataplane::*;
+
+fn entry_strategy() -> impl Strategy<Value = Entry> {
+    // Addresses from a small pool so that prefixes nest and collide often.
+    (0u32..16, 0u8..=32, any::<bool>(), any::<bool>(), any::<bool>(), 0u32..1000).prop_map(|(a, len, bgp, vnet, ovr, row)| Entry {
+        pfx: Pfx::new(0x0A00_0000 | (a << 20) | (a << 9), len).unwrap_or(Pfx::DEFAULT),
+        row,
+        bgp,
+        vnet_or_peering: vnet && !bgp,
+        bgp_override: ovr && !bgp && !vnet,
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn lpm_agrees_with_brute_force(entries in prop::collection::vec(entry_strategy(), 0..40), probes in prop::collection::vec(any::<u32>(), 1..40), near in prop::collection::vec(0u32..16, 1..40)) {
+        let lpm = Lpm::build(entries.clone());
+        let mut ips: Vec<u32> = probes;
+        ips.extend(near.iter().map(|a| 0x0A00_0000 | (a << 20) | (a << 9) | 7));
+        ips.extend(entries.iter().flat_map(|e| [e.pfx.first(), e.pfx.last(), e.pfx.last().wrapping_add(1), e.pfx.first().wrapping_sub(1)]));
+        for ip in ips {
+            prop_assert_eq!(lpm.lookup(ip), brute_force(&entries, ip), "ip {:?}", Ipv4Addr::from(ip));
+        }
+    }
+}
+
+fn small_estate(seed: u64, mesh: bool) -> Vec<Value> {
+    let mut p = Params::small(seed);
+    p.hub_and_spoke = !mesh;
+    p.rules_per_nsg = 10 + (seed % 30) as usize;
+    generate(&p, &mut |_, _| {})
+}
+
+/// Random mutations: flip booleans, drop records, change states — anything a store could hold.
+fn mutate(mut recs: Vec<Value>, seed: u64) -> Vec<Value> {
+    let mut rng = Rng::new(seed ^ 0xdead_beef);
+    for _ in 0..(rng.below(6) + 1) {
+        if recs.is_empty() {
+            break;
+        }
+        let i = rng.below(recs.len() as u64) as usize;
+        match rng.below(6) {
+            0 => {
+                recs.remove(i);
+            }
+            1 => {
+                if let Some(p) = recs[i].get_mut("properties").and_then(Value::as_object_mut) {
+                    for (_, v) in p.iter_mut() {
+                        if let Value::Bool(b) = v {
+                            *b = !*b;
+                        }
+                    }
+                }
+            }
+            2 => recs[i]["properties"]["peeringState"] = Value::from(["Initiated", "Disconnected", "Connected"][rng.below(3) as usize]),
+            3 => recs[i]["properties"]["nextHopType"] = Value::from(["None", "VnetLocal", "Internet", "VirtualNetworkGateway", "VirtualAppliance"][rng.below(5) as usize]),
+            4 => recs[i]["vnetlabInternal"] = serde_json::json!({ "powerState": "deallocated" }),
+            _ => recs[i]["properties"]["remoteAddressSpace"] = serde_json::json!({ "addressPrefixes": ["10.99.0.0/16"] }),
+        }
+    }
+    recs
+}
+
+fn flows(dp: &DataPlane, e: &Estate, seed: u64, n: usize) -> Vec<(String, Flow)> {
+    let mut rng = Rng::new(seed);
+    let nics = e.nic_ids();
+    let addrs: Vec<Ipv4Addr> = (0..dp.nic_count()).filter_map(|i| dp.nic_handle_at(i).and_then(|h| dp.nic_address(h))).collect();
+    let mut out = Vec::new();
+    for _ in 0..n {
+        if nics.is_empty() {
+            break;
+        }
+        let nic = nics[rng.below(nics.len() as u64) as usize].clone();
+        let dst = match rng.below(4) {
+            0 => Ipv4Addr::from(rng.next_u64() as u32),
+            1 => Ipv4Addr::new(192, 168, 0, rng.below(255) as u8),
+            _ if !addrs.is_empty() => addrs[rng.below(addrs.len() as u64) as usize],
+            _ => Ipv4Addr::new(10, 16, 0, 4),
+        };
+        let protocol = [Protocol::Tcp, Protocol::Udp, Protocol::Icmp][rng.below(3) as usize];
+        let flow = Flow { protocol, src: IpAddr::V4(Ipv4Addr::UNSPECIFIED), src_port: 1024 + rng.below(60000) as u16, dst: IpAddr::V4(dst), dst_port: [22, 80, 443, 53, rng.below(65535) as u16][rng.below(5) as usize] };
+        out.push((nic, flow));
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    #[test]
+    fn walks_never_panic_on_random_small_estates(seed in any::<u64>(), mesh in any::<bool>(), mutated in any::<bool>()) {
+        let recs = small_estate(seed, mesh);
+        let recs = if mutated { mutate(recs, seed) } else { recs };
+        let Ok(e) = Estate::from_records(recs) else { return Ok(()) };
+        let dp = DataPlane::compile(&e);
+        for (nic, flow) in flows(&dp, &e, seed, 25) {
+            let _ = dp.effective_routes(&nic);
+            let _ = dp.effective_security_groups(&nic);
+            let _ = dp.next_hop(&nic, flow.src, flow.dst);
+            let _ = dp.resolve(&nic, "spoke0-vm0");
+            let w = dp.walk(&Endpoint::Nic { nic_id: nic.clone() }, flow);
+            if let Ok(w) = w {
+                prop_assert_eq!(w.delivered, w.blockers.is_empty() && !w.hops.is_empty());
+                prop_assert!(!w.hops.is_empty());
+            }
+            let _ = dp.walk(&Endpoint::Address(flow.dst), Flow { src: flow.dst, dst: "10.16.0.4".parse().unwrap(), ..flow });
+        }
+    }
+
+    #[test]
+    fn classifier_and_cache_agree_with_plain_evaluation(seed in any::<u64>()) {
+        let recs = small_estate(seed, seed % 3 == 0);
+        let e = Estate::from_records(recs).unwrap();
+        let dp = DataPlane::compile(&e);
+        let mut cache = FlowCache::new(64);
+        for (nic, flow) in flows(&dp, &e, seed, 60) {
+            let h = dp.nic_handle(&nic).unwrap();
+            let src = dp.nic_address(h).unwrap_or(Ipv4Addr::UNSPECIFIED);
+            let IpAddr::V4(dst) = flow.dst else { continue };
+            let direct = dp.fast_verdict(h, flow.protocol, src, flow.src_port, dst, flow.dst_port);
+            for _ in 0..2 {
+                prop_assert_eq!(dp.cached_verdict(&mut cache, h, flow.protocol, src, flow.src_port, dst, flow.dst_port), direct);
+            }
+            for dir in [Direction::Inbound, Direction::Outbound] {
+                let f = if dir == Direction::Outbound { Flow { src: IpAddr::V4(src), ..flow } } else { Flow { src: flow.dst, dst: IpAddr::V4(src), ..flow } };
+                let got = dp.ip_flow_verify(&nic, dir, f).ok().map(|v| (v.access, v.rule_name));
+                prop_assert_eq!(got, reference_verdict(&dp, &nic, dir, f));
+            }
+        }
+        prop_assert!(cache.hits > 0);
+    }
+}

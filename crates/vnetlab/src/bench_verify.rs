@@ -1,0 +1,121 @@
+//! `vnetlab bench verify`: the verifier's figures at the Azure-limit estate
+//! (docs/benchmarks.md): the full subnet-level reachability matrix over every protocol and
+//! port, a single `reach` query (median), and the memory the process used.
+
+use std::process::ExitCode;
+use std::time::Instant;
+use vnetlab_dataplane::generate::{generate, Params};
+use vnetlab_verify::{matrix, reach, Verifier};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Spoke VNets (the estate has 2 hubs more).
+    #[arg(long, default_value_t = 998)]
+    pub spokes: usize,
+    #[arg(long, default_value_t = 10_000)]
+    pub nics: usize,
+    #[arg(long, default_value_t = 100)]
+    pub nsgs: usize,
+    #[arg(long, default_value_t = 1000)]
+    pub rules_per_nsg: usize,
+    #[arg(long, default_value_t = 100)]
+    pub route_tables: usize,
+    #[arg(long, default_value_t = 400)]
+    pub udrs_per_table: usize,
+    /// `reach` queries to time (the median is printed).
+    #[arg(long, default_value_t = 101)]
+    pub queries: usize,
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`), in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn mib(x: Option<f64>) -> String {
+    x.map(|m| format!("{m:.0} MiB")).unwrap_or_else(|| "unknown".into())
+}
+
+pub fn run(a: Args) -> ExitCode {
+    let params = Params {
+        hub_and_spoke: true,
+        hubs: 2,
+        spokes: a.spokes,
+        nics: a.nics,
+        nsgs: a.nsgs,
+        rules_per_nsg: a.rules_per_nsg,
+        route_tables: a.route_tables,
+        udrs_per_table: a.udrs_per_table,
+        gateways: true,
+        seed: 42,
+    };
+    let t = Instant::now();
+    let records = generate(&params, &mut |_, _| {});
+    let n_records = records.len();
+    let v = match Verifier::new(records) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("ERROR: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let load_s = t.elapsed().as_secs_f64();
+    println!(
+        "estate: {} VNets, {} subnets, {} NICs ({n_records} ARM records); generated, modelled and compiled in {load_s:.2} s; memory so far {}",
+        v.inv.vnets.len(),
+        v.inv.subnets.len(),
+        v.inv.nics.len(),
+        mib(peak_rss_mib())
+    );
+    let sel = match reach::Selection::parse(None, None) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("ERROR: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let t = Instant::now();
+    let m = matrix::compute(&v, matrix::Level::Subnet, &sel);
+    let matrix_s = t.elapsed().as_secs_f64();
+    let n = m.groups.len();
+    let reachable = m.cells.iter().filter(|c| !c.some.is_empty()).count();
+    let pairs: usize = m.cells.iter().map(|c| c.pairs).sum();
+    println!(
+        "subnet-level matrix, all protocols and ports: {n}×{n} subnets with NICs ({pairs} NIC pairs; {reachable} cells with some delivered flow) in {matrix_s:.2} s (target ≤ 10 s); peak memory {}",
+        mib(peak_rss_mib())
+    );
+    // One reach query between two NICs of different spokes, repeated.
+    let (Some(src), Some(dst)) = (v.inv.nics.iter().find(|n| n.name.starts_with("spoke0-")), v.inv.nics.iter().find(|n| n.name.starts_with("spoke7-"))) else {
+        eprintln!("ERROR: the estate has no spoke0/spoke7 NICs (use --spokes ≥ 8)");
+        return ExitCode::from(1);
+    };
+    let (from, to) = match (v.endpoint(&format!("nic:bench/{}", src.name)), v.endpoint(&format!("nic:bench/{}", dst.name))) {
+        (Ok(f), Ok(t)) => (f, t),
+        _ => {
+            eprintln!("ERROR: cannot resolve the benchmark NICs");
+            return ExitCode::from(1);
+        }
+    };
+    let mut times = Vec::with_capacity(a.queries.max(1));
+    let mut verdict = reach::Verdict::Empty;
+    for _ in 0..a.queries.max(1) {
+        let t = Instant::now();
+        let r = reach::reach(&v, &from, &to, &sel);
+        times.push(t.elapsed().as_secs_f64());
+        verdict = r.verdict;
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "reach {} → {} (all protocols and ports, every blocker): {:.2} ms median of {} (target ≤ 10 ms), verdict {}; peak memory {}",
+        src.name,
+        dst.name,
+        times[times.len() / 2] * 1000.0,
+        times.len(),
+        verdict.name(),
+        mib(peak_rss_mib())
+    );
+    ExitCode::SUCCESS
+}
