@@ -74,7 +74,11 @@ impl Estate {
             nics: m.nics.len(),
             vms: m.vms.len(),
             nsgs: m.nsgs.len(),
-            security_rules: m.nsgs.iter().map(|n| n.rules.iter().filter(|r| !r.is_default).count()).sum(),
+            security_rules: m
+                .nsgs
+                .iter()
+                .map(|n| n.rules.iter().filter(|r| !r.is_default).count())
+                .sum(),
             route_tables: m.route_tables.len(),
             routes: m.route_tables.iter().map(|t| t.routes.len()).sum(),
         }
@@ -297,11 +301,27 @@ pub enum HopKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     /// An NSG rule matched (`nsg_id`, `rule_name` as `securityRules/<n>`…).
-    SecurityRule { nsg_id: String, rule_name: String, direction: Direction, access: Access },
+    SecurityRule {
+        nsg_id: String,
+        rule_name: String,
+        direction: Direction,
+        access: Access,
+    },
     /// A route was selected in a subnet's effective table.
-    Route { subnet_id: String, prefix: String, next_hop_type: NextHopType, next_hop_ip: Option<String>, source: RouteSource, route_table_id: Option<String> },
+    Route {
+        subnet_id: String,
+        prefix: String,
+        next_hop_type: NextHopType,
+        next_hop_ip: Option<String>,
+        source: RouteSource,
+        route_table_id: Option<String>,
+    },
     /// A peering link was crossed (or refused: `allowed = false` with the flag that refused).
-    Peering { link_id: String, allowed: bool, reason: String },
+    Peering {
+        link_id: String,
+        allowed: bool,
+        reason: String,
+    },
     /// IP forwarding on an NVA NIC (required to forward traffic not addressed to it).
     IpForwarding { nic_id: String, enabled: bool },
     /// The packet reached an address with no NIC, no gateway prefix, nothing to deliver to.
@@ -362,7 +382,11 @@ pub struct Walk {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DnsAnswer {
     /// Resolved; which server answered (168.63.129.16 or a custom server) and the addresses.
-    Found { server: IpAddr, fqdn: String, addresses: Vec<Ipv4Addr> },
+    Found {
+        server: IpAddr,
+        fqdn: String,
+        addresses: Vec<Ipv4Addr>,
+    },
     /// NXDOMAIN.
     NotFound { server: IpAddr },
     /// The configured custom DNS servers are not emulated/reachable.
@@ -382,7 +406,9 @@ impl DataPlane {
     /// tables and NSG layers the change cannot affect are reused; an id of a type whose reach is
     /// not known triggers a full compile. Handles and flow caches of the old plane are invalidated.
     pub fn recompile(&mut self, estate: &Estate, changed_ids: &[String]) {
-        let next = self.inner.recompile(estate.inner.model.clone(), changed_ids);
+        let next = self
+            .inner
+            .recompile(estate.inner.model.clone(), changed_ids);
         self.inner = std::sync::Arc::new(next);
     }
 
@@ -396,15 +422,49 @@ impl DataPlane {
 
     /// The fast-path verdict for an IPv4 packet leaving a NIC (see [`crate::FastVerdict`]).
     #[inline]
-    pub fn fast_verdict(&self, nic: crate::queries::NicHandle, protocol: Protocol, src: Ipv4Addr, src_port: u16, dst: Ipv4Addr, dst_port: u16) -> crate::queries::FastVerdict {
-        crate::queries::fast_verdict(&self.inner, nic, protocol, u32::from(src), src_port, u32::from(dst), dst_port)
+    pub fn fast_verdict(
+        &self,
+        nic: crate::queries::NicHandle,
+        protocol: Protocol,
+        src: Ipv4Addr,
+        src_port: u16,
+        dst: Ipv4Addr,
+        dst_port: u16,
+    ) -> crate::queries::FastVerdict {
+        crate::queries::fast_verdict(
+            &self.inner,
+            nic,
+            protocol,
+            u32::from(src),
+            src_port,
+            u32::from(dst),
+            dst_port,
+        )
     }
 
     /// [`DataPlane::fast_verdict`] through a flow cache.
     #[inline]
     #[allow(clippy::too_many_arguments)]
-    pub fn cached_verdict(&self, cache: &mut crate::queries::FlowCache, nic: crate::queries::NicHandle, protocol: Protocol, src: Ipv4Addr, src_port: u16, dst: Ipv4Addr, dst_port: u16) -> crate::queries::FastVerdict {
-        crate::queries::cached_verdict(&self.inner, cache, nic, protocol, u32::from(src), src_port, u32::from(dst), dst_port)
+    pub fn cached_verdict(
+        &self,
+        cache: &mut crate::queries::FlowCache,
+        nic: crate::queries::NicHandle,
+        protocol: Protocol,
+        src: Ipv4Addr,
+        src_port: u16,
+        dst: Ipv4Addr,
+        dst_port: u16,
+    ) -> crate::queries::FastVerdict {
+        crate::queries::cached_verdict(
+            &self.inner,
+            cache,
+            nic,
+            protocol,
+            u32::from(src),
+            src_port,
+            u32::from(dst),
+            dst_port,
+        )
     }
 
     /// The bare longest-prefix-match lookup of a NIC's subnet table: the index of the selected
@@ -412,7 +472,11 @@ impl DataPlane {
     #[inline]
     pub fn lpm_lookup(&self, nic: crate::queries::NicHandle, dst: Ipv4Addr) -> Option<u32> {
         let s = self.inner.nics.get(nic.0 as usize)?.subnet?;
-        self.inner.subnets.get(s as usize)?.lpm.lookup(u32::from(dst))
+        self.inner
+            .subnets
+            .get(s as usize)?
+            .lpm
+            .lookup(u32::from(dst))
     }
 
     /// The NIC's primary private address.
@@ -442,12 +506,22 @@ impl DataPlane {
     }
 
     /// IP flow verify: the NSG verdict for one flow at one NIC (`local` is the NIC's side).
-    pub fn ip_flow_verify(&self, nic_id: &str, direction: Direction, flow: Flow) -> Result<FlowVerdict, QueryError> {
+    pub fn ip_flow_verify(
+        &self,
+        nic_id: &str,
+        direction: Direction,
+        flow: Flow,
+    ) -> Result<FlowVerdict, QueryError> {
         crate::queries::ip_flow_verify(&self.inner, nic_id, direction, flow)
     }
 
     /// Next hop from a NIC towards a destination.
-    pub fn next_hop(&self, nic_id: &str, source: IpAddr, destination: IpAddr) -> Result<NextHop, QueryError> {
+    pub fn next_hop(
+        &self,
+        nic_id: &str,
+        source: IpAddr,
+        destination: IpAddr,
+    ) -> Result<NextHop, QueryError> {
         crate::queries::next_hop(&self.inner, nic_id, source, destination)
     }
 

@@ -8,10 +8,10 @@
 //! (`VirtualNetwork`) and `Internet` are separate masks ORed in when the address belongs to
 //! the NIC's view, so one classifier serves every NIC the NSG applies to.
 
+use crate::fxhash::FxMap;
 use crate::model::{AddrItem, Rule, RuleProto, Tag};
 use crate::prefix::HOST_VIP;
 use crate::security::AsgIps;
-use crate::fxhash::FxMap;
 
 #[derive(Debug, Clone, Default)]
 struct Dim {
@@ -144,7 +144,9 @@ impl Classifier {
                 let ok = match want {
                     RuleProto::Icmp => {
                         r.proto == RuleProto::Icmp
-                            || (r.proto == RuleProto::Any && full(&r.src_ports) && full(&r.dst_ports))
+                            || (r.proto == RuleProto::Any
+                                && full(&r.src_ports)
+                                && full(&r.dst_ports))
                     }
                     w => r.proto == w || r.proto == RuleProto::Any,
                 };
@@ -160,7 +162,11 @@ impl Classifier {
             rules
                 .iter()
                 .enumerate()
-                .flat_map(|(i, r)| sel(r).iter().map(move |&(a, z)| (i, u32::from(a), u32::from(z))))
+                .flat_map(|(i, r)| {
+                    sel(r)
+                        .iter()
+                        .map(move |&(a, z)| (i, u32::from(a), u32::from(z)))
+                })
                 .collect()
         };
         let sport = b.dim(&port_items(|r| &r.src_ports));
@@ -178,7 +184,9 @@ impl Classifier {
                             let mut run: Option<(u32, u32)> = None;
                             for &ip in asgs.get(a).into_iter().flatten() {
                                 run = match run {
-                                    Some((lo, hi)) if hi.checked_add(1) == Some(ip) => Some((lo, ip)),
+                                    Some((lo, hi)) if hi.checked_add(1) == Some(ip) => {
+                                        Some((lo, ip))
+                                    }
                                     Some((lo, hi)) => {
                                         out.push((i, lo, hi));
                                         Some((ip, ip))
@@ -248,7 +256,10 @@ impl Classifier {
         let (sp, dp) = if icmp {
             (self.set(self.ones), self.set(self.ones))
         } else {
-            (self.set(Self::find(&self.sport, u32::from(k.sport))), self.set(Self::find(&self.dport, u32::from(k.dport))))
+            (
+                self.set(Self::find(&self.sport, u32::from(k.sport))),
+                self.set(Self::find(&self.dport, u32::from(k.dport))),
+            )
         };
         let s = self.set(Self::find(&self.src, k.src));
         let d = self.set(Self::find(&self.dst, k.dst));
@@ -262,7 +273,14 @@ impl Classifier {
             0u64.wrapping_sub(u64::from(k.src_inet)),
             0u64.wrapping_sub(u64::from(k.dst_inet)),
         );
-        for w in 0..self.words.min(p.len()).min(s.len()).min(d.len()).min(sp.len()).min(dp.len()) {
+        for w in 0..self
+            .words
+            .min(p.len())
+            .min(s.len())
+            .min(d.len())
+            .min(sp.len())
+            .min(dp.len())
+        {
             let src_ok = s[w] | (sv[w] & msv) | (si[w] & msi);
             let dst_ok = d[w] | (dv[w] & mdv) | (di[w] & mdi);
             let x = p[w] & sp[w] & dp[w] & src_ok & dst_ok;

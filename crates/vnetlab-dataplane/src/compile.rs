@@ -29,6 +29,8 @@ pub struct SubnetPlane {
 pub struct Layer {
     /// Positions in the NSG's rule list, in priority order.
     pub rules: Vec<u32>,
+    /// Whether each of those rules allows (kept here so a verdict touches no rule record).
+    pub allows: Vec<bool>,
     pub classifier: Classifier,
 }
 
@@ -68,7 +70,10 @@ fn asg_ips(m: &Model) -> AsgIps {
     m.asg_members
         .iter()
         .map(|(k, v)| {
-            let mut ips: Vec<u32> = v.iter().filter_map(|&c| m.ipconfigs[c as usize].ip.map(u32::from)).collect();
+            let mut ips: Vec<u32> = v
+                .iter()
+                .filter_map(|&c| m.ipconfigs[c as usize].ip.map(u32::from))
+                .collect();
             ips.sort_unstable();
             ips.dedup();
             (k.clone(), ips)
@@ -101,6 +106,7 @@ fn compile_nsg(m: &Model, n: Ix, asgs: &AsgIps) -> NsgPlane {
         let rules: Vec<&Rule> = pos.iter().map(|&i| &nsg.rules[i as usize]).collect();
         Layer {
             classifier: Classifier::build(&rules, asgs),
+            allows: rules.iter().map(|r| r.allow).collect(),
             rules: pos,
         }
     };
@@ -142,7 +148,10 @@ fn indexes(m: &Model) -> Indexes {
 
 /// `f(0..n)` in order, spread over the machine's cores (compilation units are independent).
 fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let threads = std::thread::available_parallelism().map(|t| t.get()).unwrap_or(1).min(16);
+    let threads = std::thread::available_parallelism()
+        .map(|t| t.get())
+        .unwrap_or(1)
+        .min(16);
     if threads <= 1 || n < 64 {
         return (0..n).map(f).collect();
     }
@@ -151,10 +160,18 @@ fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 let f = &f;
-                s.spawn(move || (t..n).step_by(threads).map(|i| (i, f(i))).collect::<Vec<_>>())
+                s.spawn(move || {
+                    (t..n)
+                        .step_by(threads)
+                        .map(|i| (i, f(i)))
+                        .collect::<Vec<_>>()
+                })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
     });
     let mut all: Vec<(usize, T)> = parts.into_iter().flatten().collect();
     all.sort_by_key(|(i, _)| *i);
@@ -211,13 +228,15 @@ impl Plane {
                     dirty_nsgs.insert(root.clone());
                 }
                 parse::ASG | parse::NIC | parse::NIC_IPCONFIG => asgs_changed = true,
-                parse::VM | parse::PUBLIC_IP | parse::ZONE | parse::ZONE_LINK | parse::A_RECORD => {}
+                parse::VM | parse::PUBLIC_IP | parse::ZONE | parse::ZONE_LINK | parse::A_RECORD => {
+                }
                 parse::VNET | parse::PEERING => {
                     dirty_vnets.insert(root.clone());
                     if t == parse::PEERING {
                         for m in [old, new] {
                             if let Some(Ref::Link(l)) = m.get(&key) {
-                                dirty_vnets.insert(m.links[l as usize].remote_id.to_ascii_lowercase());
+                                dirty_vnets
+                                    .insert(m.links[l as usize].remote_id.to_ascii_lowercase());
                             }
                         }
                     }
@@ -241,15 +260,22 @@ impl Plane {
                 let mut next = Vec::new();
                 for key in &frontier {
                     for m in [old, new] {
-                        let Some(Ref::Vnet(v)) = m.get(key) else { continue };
+                        let Some(Ref::Vnet(v)) = m.get(key) else {
+                            continue;
+                        };
                         let vn = &m.vnets[v as usize];
-                        let mut neighbours: Vec<String> = vn.links.iter().map(|&l| m.links[l as usize].remote_id.to_ascii_lowercase()).collect();
+                        let mut neighbours: Vec<String> = vn
+                            .links
+                            .iter()
+                            .map(|&l| m.links[l as usize].remote_id.to_ascii_lowercase())
+                            .collect();
                         if let Some(g) = vn.gateway {
                             for c in &m.conns {
                                 if c.gw1 == Some(g) || c.gw2 == Some(g) {
                                     for o in [c.gw1, c.gw2].into_iter().flatten() {
                                         if let Some(ov) = m.gateways[o as usize].vnet {
-                                            neighbours.push(m.vnets[ov as usize].id.to_ascii_lowercase());
+                                            neighbours
+                                                .push(m.vnets[ov as usize].id.to_ascii_lowercase());
                                         }
                                     }
                                 }
@@ -300,7 +326,9 @@ impl Plane {
             .map(|(i, s)| {
                 let key = s.id.to_ascii_lowercase();
                 match old.get(&key) {
-                    Some(Ref::Subnet(o)) if !dirty_subnets.contains(&key) => self.subnets[o as usize].clone(),
+                    Some(Ref::Subnet(o)) if !dirty_subnets.contains(&key) => {
+                        self.subnets[o as usize].clone()
+                    }
                     _ => Arc::new(compile_subnet(new, i as Ix)),
                 }
             })
@@ -312,7 +340,9 @@ impl Plane {
             .map(|(i, n)| {
                 let key = n.id.to_ascii_lowercase();
                 match old.get(&key) {
-                    Some(Ref::Nsg(o)) if !dirty_nsgs.contains(&key) => self.nsgs[o as usize].clone(),
+                    Some(Ref::Nsg(o)) if !dirty_nsgs.contains(&key) => {
+                        self.nsgs[o as usize].clone()
+                    }
                     _ => Arc::new(compile_nsg(new, i as Ix, &asgs)),
                 }
             })
@@ -341,16 +371,23 @@ impl Plane {
             Direction::Outbound => &plane.outbound,
         };
         match layer.classifier.lookup(k) {
-            Some(i) => {
-                let pos = layer.rules[i];
-                let allow = self.model.nsgs[nsg as usize].rules[pos as usize].allow;
-                (allow, Some(pos))
-            }
+            Some(i) => (
+                layer.allows.get(i).copied().unwrap_or(false),
+                layer.rules.get(i).copied(),
+            ),
             None => (false, None),
         }
     }
 
-    pub fn key(&self, view: &VnetView, proto: Protocol, src: u32, sport: u16, dst: u32, dport: u16) -> Key {
+    pub fn key(
+        &self,
+        view: &VnetView,
+        proto: Protocol,
+        src: u32,
+        sport: u16,
+        dst: u32,
+        dport: u16,
+    ) -> Key {
         Key {
             proto: proto_code(proto),
             src,
@@ -392,14 +429,20 @@ impl Plane {
             Direction::Inbound => [f.subnet_nsg, f.nic_nsg],
             Direction::Outbound => [f.nic_nsg, f.subnet_nsg],
         };
-        order.into_iter().flatten().all(|n| self.eval_nsg(n, dir, k).0)
+        order
+            .into_iter()
+            .flatten()
+            .all(|n| self.eval_nsg(n, dir, k).0)
     }
 }
 
 fn mark_nsgs_using(m: &Model, asg: &str, out: &mut HashSet<String>) {
     for n in &m.nsgs {
         if n.rules.iter().any(|r| {
-            r.src.iter().chain(r.dst.iter()).any(|i| matches!(i, AddrItem::Asg(a) if a == asg))
+            r.src
+                .iter()
+                .chain(r.dst.iter())
+                .any(|i| matches!(i, AddrItem::Asg(a) if a == asg))
         }) {
             out.insert(n.id.to_ascii_lowercase());
         }
@@ -415,4 +458,3 @@ fn root_of(key: &str, t: &str) -> String {
         key.to_string()
     }
 }
-

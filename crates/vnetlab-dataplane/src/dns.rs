@@ -40,7 +40,10 @@ fn stable_hash(s: &str) -> u64 {
 /// exactly as the control plane renders `dnsSettings.internalDomainNameSuffix`.
 pub fn internal_domain_name_suffix(vnet_guid: &str) -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let (mut a, mut b) = (stable_hash(vnet_guid), stable_hash(&format!("{vnet_guid}#suffix")));
+    let (mut a, mut b) = (
+        stable_hash(vnet_guid),
+        stable_hash(&format!("{vnet_guid}#suffix")),
+    );
     let mut s = String::with_capacity(26);
     for i in 0..26 {
         let src = if i < 13 { &mut a } else { &mut b };
@@ -105,18 +108,26 @@ pub fn azure_answer(m: &Model, vnet: Ix, q: &str, server: IpAddr) -> Result<DnsA
     let host = if !q.contains('.') {
         Some(q.to_string())
     } else {
-        q.strip_suffix(&format!(".{suffix}")).filter(|h| !h.contains('.')).map(str::to_string)
+        q.strip_suffix(&format!(".{suffix}"))
+            .filter(|h| !h.contains('.'))
+            .map(str::to_string)
     };
     if let Some(h) = host {
         let ips: Vec<Ipv4Addr> = m
             .vms
             .iter()
-            .filter(|vm| vm.computer_name.eq_ignore_ascii_case(&h) || vm.name.eq_ignore_ascii_case(&h))
+            .filter(|vm| {
+                vm.computer_name.eq_ignore_ascii_case(&h) || vm.name.eq_ignore_ascii_case(&h)
+            })
             .filter_map(|vm| primary_addr_in(m, vm, vnet))
             .collect();
         return Ok(found(ips));
     }
-    if q.ends_with("internal.cloudapp.net") || m.zones.iter().any(|z| q == z.name || q.ends_with(&format!(".{}", z.name))) {
+    if q.ends_with("internal.cloudapp.net")
+        || m.zones
+            .iter()
+            .any(|z| q == z.name || q.ends_with(&format!(".{}", z.name)))
+    {
         return Ok(DnsAnswer::NotFound { server });
     }
     Err(QueryError::NotSupported(format!(
@@ -135,7 +146,11 @@ pub fn resolve(p: &Plane, nic_id: &str, name: &str) -> Result<DnsAnswer, QueryEr
         .nics
         .get(nic as usize)
         .and_then(|f| f.vnet)
-        .ok_or_else(|| QueryError::Invalid(format!("network interface {nic_id} is in no virtual network")))?;
+        .ok_or_else(|| {
+            QueryError::Invalid(format!(
+                "network interface {nic_id} is in no virtual network"
+            ))
+        })?;
     let n = &m.nics[nic as usize];
     let servers: Vec<IpAddr> = if !n.dns_servers.is_empty() {
         n.dns_servers.clone()
@@ -150,7 +165,12 @@ pub fn resolve(p: &Plane, nic_id: &str, name: &str) -> Result<DnsAnswer, QueryEr
             return azure_answer(m, vnet, &q, server);
         }
         let IpAddr::V4(s4) = server else { continue };
-        let Some((sv, _)) = p.by_ip.iter().find(|((_, ip), _)| *ip == u32::from(s4)).map(|(k, c)| (k.0, *c)) else {
+        let Some((sv, _)) = p
+            .by_ip
+            .iter()
+            .find(|((_, ip), _)| *ip == u32::from(s4))
+            .map(|(k, c)| (k.0, *c))
+        else {
             continue;
         };
         let flow = Flow {
@@ -160,7 +180,14 @@ pub fn resolve(p: &Plane, nic_id: &str, name: &str) -> Result<DnsAnswer, QueryEr
             dst: server,
             dst_port: 53,
         };
-        let reachable = walk(p, &Endpoint::Nic { nic_id: n.id.clone() }, flow).is_ok_and(|w| w.delivered);
+        let reachable = walk(
+            p,
+            &Endpoint::Nic {
+                nic_id: n.id.clone(),
+            },
+            flow,
+        )
+        .is_ok_and(|w| w.delivered);
         if reachable {
             return azure_answer(m, sv, &q, server);
         }

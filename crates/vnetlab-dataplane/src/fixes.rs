@@ -33,7 +33,14 @@ pub fn proto_name(p: Protocol) -> &'static str {
 fn flow_text(f: F4, src: u32, dst: u32) -> String {
     match f.proto {
         Protocol::Icmp => format!("ICMP {} → {}", ip4(src), ip4(dst)),
-        p => format!("{} {}:{} → {}:{}", proto_name(p).to_uppercase(), ip4(src), f.sport, ip4(dst), f.dport),
+        p => format!(
+            "{} {}:{} → {}:{}",
+            proto_name(p).to_uppercase(),
+            ip4(src),
+            f.sport,
+            ip4(dst),
+            f.dport
+        ),
     }
 }
 
@@ -43,7 +50,11 @@ pub fn vm_not_running(vm: &Vm, source: bool) -> Blocker {
         Power::Deallocated => "deallocated",
         _ => "not running",
     };
-    let what = if source { "it sends nothing" } else { "it does not answer" };
+    let what = if source {
+        "it sends nothing"
+    } else {
+        "it does not answer"
+    };
     b(
         "VmNotRunning",
         &vm.id,
@@ -56,16 +67,37 @@ fn free_priority(nsg: &Nsg, inbound: bool, below: u32) -> u32 {
     let start = below.clamp(101, 4097) - 1;
     (100..=start)
         .rev()
-        .find(|p| !nsg.rules.iter().any(|r| r.inbound == inbound && r.priority == *p))
+        .find(|p| {
+            !nsg.rules
+                .iter()
+                .any(|r| r.inbound == inbound && r.priority == *p)
+        })
         .unwrap_or(100)
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn nsg_denied(m: &Model, nsg: Ix, rule: Option<&Rule>, dir: Direction, f: F4, src: u32, dst: u32, nic_id: &str) -> Blocker {
+pub fn nsg_denied(
+    m: &Model,
+    nsg: Ix,
+    rule: Option<&Rule>,
+    dir: Direction,
+    f: F4,
+    src: u32,
+    dst: u32,
+    nic_id: &str,
+) -> Blocker {
     let n = &m.nsgs[nsg as usize];
     let inbound = dir == Direction::Inbound;
     let (rid, rtext, prio) = match rule {
-        Some(r) => (r.id.as_str(), format!("rule {} (priority {}, Deny)", r.qualified_name(), r.priority), r.priority),
+        Some(r) => (
+            r.id.as_str(),
+            format!(
+                "rule {} (priority {}, Deny)",
+                r.qualified_name(),
+                r.priority
+            ),
+            r.priority,
+        ),
         None => (n.id.as_str(), "no rule (deny)".to_string(), 65500),
     };
     let dir_s = if inbound { "Inbound" } else { "Outbound" };
@@ -106,7 +138,10 @@ fn appliance_in(m: &Model, vnet: Ix) -> Option<Ipv4Addr> {
     m.vnets[vnet as usize].subnets.iter().find_map(|&s| {
         m.subnets[s as usize].ipconfigs.iter().find_map(|&c| {
             let cfg = &m.ipconfigs[c as usize];
-            m.nics[cfg.nic as usize].ip_forwarding.then_some(cfg.ip).flatten()
+            m.nics[cfg.nic as usize]
+                .ip_forwarding
+                .then_some(cfg.ip)
+                .flatten()
         })
     })
 }
@@ -122,7 +157,12 @@ fn connected_peers(m: &Model, v: Ix) -> Vec<Ix> {
 
 pub fn no_route(m: &Model, subnet: Ix, dst: u32, row: Option<&Row>) -> Blocker {
     let Some(sn) = m.subnets.get(subnet as usize) else {
-        return b("NoRoute", "Unknown", format!("No route leads to {}.", ip4(dst)), "Add a route to it.".into());
+        return b(
+            "NoRoute",
+            "Unknown",
+            format!("No route leads to {}.", ip4(dst)),
+            "Add a route to it.".into(),
+        );
     };
     if let Some(r) = row {
         if let Origin::User { .. } = r.origin {
@@ -148,7 +188,10 @@ pub fn no_route(m: &Model, subnet: Ix, dst: u32, row: Option<&Row>) -> Blocker {
     let v = sn.vnet;
     let vn = &m.vnets[v as usize];
     let via = match row {
-        Some(r) => format!("the system route {} (next hop None) drops it", r.prefix_text()),
+        Some(r) => format!(
+            "the system route {} (next hop None) drops it",
+            r.prefix_text()
+        ),
         None => "no route covers it".to_string(),
     };
     let rt = sn.route_table.map(|t| &m.route_tables[t as usize]);
@@ -229,12 +272,24 @@ pub fn no_route(m: &Model, subnet: Ix, dst: u32, row: Option<&Row>) -> Blocker {
         );
     }
     // On-premises behind some gateway.
-    for c in m.conns.iter().filter(|c| c.connected && c.kind == ConnKind::IPsec) {
-        let (Some(l), Some(g)) = (c.lng, c.gw1) else { continue };
-        if !m.lngs[l as usize].prefixes.iter().any(|p| p.contains_ip(dst)) {
+    for c in m
+        .conns
+        .iter()
+        .filter(|c| c.connected && c.kind == ConnKind::IPsec)
+    {
+        let (Some(l), Some(g)) = (c.lng, c.gw1) else {
+            continue;
+        };
+        if !m.lngs[l as usize]
+            .prefixes
+            .iter()
+            .any(|p| p.contains_ip(dst))
+        {
             continue;
         }
-        let Some(hub) = m.gateways[g as usize].vnet else { continue };
+        let Some(hub) = m.gateways[g as usize].vnet else {
+            continue;
+        };
         if rt.is_some_and(|t| t.disable_bgp) && m.effective_gateway(v).is_some() {
             let t = rt.map(|t| t.id.clone()).unwrap_or_default();
             return b(
@@ -281,13 +336,22 @@ pub fn no_route(m: &Model, subnet: Ix, dst: u32, row: Option<&Row>) -> Blocker {
     b(
         "NoRoute",
         &sn.id,
-        format!("Subnet {} of {} has no usable route to {} ({via}).", sn.name, vn.name, ip4(dst)),
-        "Add a peering, a gateway connection or a user-defined route that reaches this address.".into(),
+        format!(
+            "Subnet {} of {} has no usable route to {} ({via}).",
+            sn.name,
+            vn.name,
+            ip4(dst)
+        ),
+        "Add a peering, a gateway connection or a user-defined route that reaches this address."
+            .into(),
     )
 }
 
 fn wp_list(p: &[Pfx]) -> String {
-    p.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")
+    p.iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn udr_gateway_missing(m: &Model, subnet: Ix, row: &Row) -> Blocker {
@@ -308,8 +372,14 @@ pub fn peering_remote_missing(l: &Link) -> Blocker {
     b(
         "PeeringState",
         &l.id,
-        format!("The remote virtual network {} of peering {} does not exist.", l.remote_id, l.name),
-        format!("Delete peering {} and peer with an existing virtual network.", l.name),
+        format!(
+            "The remote virtual network {} of peering {} does not exist.",
+            l.remote_id, l.name
+        ),
+        format!(
+            "Delete peering {} and peer with an existing virtual network.",
+            l.name
+        ),
     )
 }
 
@@ -341,12 +411,21 @@ pub fn no_destination(m: &Model, vnet: Ix, dst: u32) -> Blocker {
     b(
         "NoDestination",
         &v.id,
-        format!("No network interface in {} has the address {}.", v.name, ip4(dst)),
+        format!(
+            "No network interface in {} has the address {}.",
+            v.name,
+            ip4(dst)
+        ),
         "Check the destination address (az vm list-ip-addresses).".into(),
     )
 }
 
-pub fn appliance_unreachable(m: &Model, table: Option<&str>, ip: Option<Ipv4Addr>, why: &str) -> Blocker {
+pub fn appliance_unreachable(
+    m: &Model,
+    table: Option<&str>,
+    ip: Option<Ipv4Addr>,
+    why: &str,
+) -> Blocker {
     let _ = m;
     let t = table.unwrap_or("");
     b(
@@ -383,7 +462,10 @@ pub fn private_via_internet(dst: u32) -> Blocker {
     b(
         "NoRoute",
         "Internet",
-        format!("The selected route sends {} to the Internet, where a private address is not routable.", ip4(dst)),
+        format!(
+            "The selected route sends {} to the Internet, where a private address is not routable.",
+            ip4(dst)
+        ),
         "Add a peering, gateway route or user-defined route for this private range.".into(),
     )
 }
@@ -447,7 +529,10 @@ pub fn no_vm(nic: &Nic) -> Blocker {
     b(
         "NoVm",
         &nic.id,
-        format!("Network interface {} is not attached to a virtual machine: nothing answers.", nic.name),
+        format!(
+            "Network interface {} is not attached to a virtual machine: nothing answers.",
+            nic.name
+        ),
         format!("Attach it to a VM (az vm create … --nics {}).", nic.name),
     )
 }
@@ -469,12 +554,18 @@ pub fn return_misdelivered(at: &str) -> Blocker {
     b(
         "ReturnRoute",
         at,
-        "The reply is routed to a different network interface than the one that sent the request.".into(),
+        "The reply is routed to a different network interface than the one that sent the request."
+            .into(),
         "Fix the routes of the destination's subnet for the source's address.".into(),
     )
 }
 
 /// The estate itself is inconsistent (a reference to something missing).
 pub fn broken(kind: &str, at: &str, what: &str) -> Blocker {
-    b(kind, at, format!("The estate is inconsistent here: {what}."), "Re-create the missing resource or reference.".into())
+    b(
+        kind,
+        at,
+        format!("The estate is inconsistent here: {what}."),
+        "Re-create the missing resource or reference.".into(),
+    )
 }

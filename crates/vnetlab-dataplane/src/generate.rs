@@ -137,7 +137,8 @@ const REGIONS: [&str; 2] = ["eastus", "westus"];
 pub fn generate(p: &Params, progress: &mut dyn FnMut(usize, usize)) -> Vec<Value> {
     let mut rng = Rng::new(p.seed);
     let mut out: Vec<Value> = Vec::new();
-    let total = p.nics + p.nsgs * p.rules_per_nsg + p.route_tables * p.udrs_per_table + p.spokes * 4;
+    let total =
+        p.nics + p.nsgs * p.rules_per_nsg + p.route_tables * p.udrs_per_table + p.spokes * 4;
     let mut tick = |out: &Vec<Value>| progress(out.len().min(total), total);
     let hubs = if p.hub_and_spoke { p.hubs.max(1) } else { 0 };
     let vnets = p.spokes;
@@ -155,14 +156,26 @@ pub fn generate(p: &Params, progress: &mut dyn FnMut(usize, usize)) -> Vec<Value
         }
     };
     // ASGs.
-    let asgs: Vec<String> = (0..10).map(|a| res("applicationSecurityGroups", &format!("asg{a}"))).collect();
+    let asgs: Vec<String> = (0..10)
+        .map(|a| res("applicationSecurityGroups", &format!("asg{a}")))
+        .collect();
     for a in &asgs {
-        out.push(tracked(a, "Microsoft.Network/applicationSecurityGroups", "eastus", json!({})));
+        out.push(tracked(
+            a,
+            "Microsoft.Network/applicationSecurityGroups",
+            "eastus",
+            json!({}),
+        ));
     }
     // NSGs and rules.
     for n in 0..p.nsgs {
         let nid = res("networkSecurityGroups", &format!("nsg{n}"));
-        out.push(tracked(&nid, "Microsoft.Network/networkSecurityGroups", REGIONS[n % 2], json!({})));
+        out.push(tracked(
+            &nid,
+            "Microsoft.Network/networkSecurityGroups",
+            REGIONS[n % 2],
+            json!({}),
+        ));
         for r in 0..p.rules_per_nsg {
             let inbound = r % 2 == 0;
             let priority = 100 + (r / 2) as u64;
@@ -176,7 +189,9 @@ pub fn generate(p: &Params, progress: &mut dyn FnMut(usize, usize)) -> Vec<Value
             let remote = match rng.below(10) {
                 0 => json!({ "sourceAddressPrefix": "VirtualNetwork" }),
                 1 => json!({ "sourceAddressPrefix": "Internet" }),
-                2 => json!({ "sourceApplicationSecurityGroups": [{ "id": asgs[rng.below(10) as usize] }] }),
+                2 => {
+                    json!({ "sourceApplicationSecurityGroups": [{ "id": asgs[rng.below(10) as usize] }] })
+                }
                 _ => {
                     let (a, b) = spoke_prefix(rng.below(vnets.max(1) as u64) as usize);
                     json!({ "sourceAddressPrefixes": [format!("10.{a}.{b}.0/24"), format!("10.{a}.{}.0/25", b + 1)] })
@@ -189,7 +204,11 @@ pub fn generate(p: &Params, progress: &mut dyn FnMut(usize, usize)) -> Vec<Value
             });
             if let (Some(o), Some(extra)) = (props.as_object_mut(), remote.as_object()) {
                 for (k, v) in extra {
-                    let k = if inbound { k.clone() } else { k.replace("source", "destination") };
+                    let k = if inbound {
+                        k.clone()
+                    } else {
+                        k.replace("source", "destination")
+                    };
                     o.insert(k, v.clone());
                 }
                 if inbound {
@@ -198,26 +217,45 @@ pub fn generate(p: &Params, progress: &mut dyn FnMut(usize, usize)) -> Vec<Value
                     o.insert("sourceAddressPrefix".into(), json!("*"));
                 }
             }
-            out.push(child(&format!("{nid}/securityRules/r{r}"), "Microsoft.Network/networkSecurityGroups/securityRules", props));
+            out.push(child(
+                &format!("{nid}/securityRules/r{r}"),
+                "Microsoft.Network/networkSecurityGroups/securityRules",
+                props,
+            ));
         }
         tick(&out);
     }
     // Route tables.
     for t in 0..p.route_tables {
         let tid = res("routeTables", &format!("rt{t}"));
-        out.push(tracked(&tid, "Microsoft.Network/routeTables", REGIONS[t % 2], json!({ "disableBgpRoutePropagation": false })));
+        out.push(tracked(
+            &tid,
+            "Microsoft.Network/routeTables",
+            REGIONS[t % 2],
+            json!({ "disableBgpRoutePropagation": false }),
+        ));
         for u in 0..p.udrs_per_table {
             let target = (t * 7 + u * 13) % vnets.max(1);
             let (a, b) = spoke_prefix(target);
             let hub = if hubs > 0 { t % hubs } else { 0 };
             let (prefix, hop) = match u % 8 {
                 7 => (format!("10.{a}.{b}.0/24"), json!({ "nextHopType": "None" })),
-                5 | 6 => (format!("10.{a}.{}.{}/26", b + 1, 64 * (u % 4)), json!({ "nextHopType": "VirtualAppliance", "nextHopIpAddress": format!("10.{hub}.1.4") })),
-                _ => (format!("10.{a}.{b}.0/{}", 22 + (u % 3)), json!({ "nextHopType": "VirtualAppliance", "nextHopIpAddress": format!("10.{hub}.1.4") })),
+                5 | 6 => (
+                    format!("10.{a}.{}.{}/26", b + 1, 64 * (u % 4)),
+                    json!({ "nextHopType": "VirtualAppliance", "nextHopIpAddress": format!("10.{hub}.1.4") }),
+                ),
+                _ => (
+                    format!("10.{a}.{b}.0/{}", 22 + (u % 3)),
+                    json!({ "nextHopType": "VirtualAppliance", "nextHopIpAddress": format!("10.{hub}.1.4") }),
+                ),
             };
             let mut props = hop;
             props["addressPrefix"] = json!(prefix);
-            out.push(child(&format!("{tid}/routes/u{u}"), "Microsoft.Network/routeTables/routes", props));
+            out.push(child(
+                &format!("{tid}/routes/u{u}"),
+                "Microsoft.Network/routeTables/routes",
+                props,
+            ));
         }
         tick(&out);
     }
@@ -226,46 +264,93 @@ pub fn generate(p: &Params, progress: &mut dyn FnMut(usize, usize)) -> Vec<Value
         let loc = REGIONS[h % 2];
         let vid = vnet_id(&format!("hub{h}"));
         out.push(tracked(&vid, "Microsoft.Network/virtualNetworks", loc, json!({ "addressSpace": { "addressPrefixes": [format!("10.{h}.0.0/16")] }, "resourceGuid": format!("hub-guid-{h}") })));
-        for (name, prefix) in [("GatewaySubnet", format!("10.{h}.255.0/27")), ("nva", format!("10.{h}.1.0/24")), ("shared", format!("10.{h}.2.0/24"))] {
-            out.push(child(&format!("{vid}/subnets/{name}"), "Microsoft.Network/virtualNetworks/subnets", json!({ "addressPrefix": prefix })));
+        for (name, prefix) in [
+            ("GatewaySubnet", format!("10.{h}.255.0/27")),
+            ("nva", format!("10.{h}.1.0/24")),
+            ("shared", format!("10.{h}.2.0/24")),
+        ] {
+            out.push(child(
+                &format!("{vid}/subnets/{name}"),
+                "Microsoft.Network/virtualNetworks/subnets",
+                json!({ "addressPrefix": prefix }),
+            ));
         }
         let nic = nic_id(&format!("hub{h}-nva"));
-        out.push(tracked(&nic, "Microsoft.Network/networkInterfaces", loc, json!({ "enableIPForwarding": true })));
+        out.push(tracked(
+            &nic,
+            "Microsoft.Network/networkInterfaces",
+            loc,
+            json!({ "enableIPForwarding": true }),
+        ));
         out.push(child(&format!("{nic}/ipConfigurations/ipconfig1"), "Microsoft.Network/networkInterfaces/ipConfigurations", json!({ "privateIPAddress": format!("10.{h}.1.4"), "primary": true, "subnet": { "id": format!("{vid}/subnets/nva") } })));
         if p.gateways {
             let gw = res("virtualNetworkGateways", &format!("hub{h}-gw"));
             out.push(tracked(&gw, "Microsoft.Network/virtualNetworkGateways", loc, json!({ "gatewayType": "Vpn", "vpnType": "RouteBased", "enableBgp": false, "bgpSettings": { "asn": 65515, "bgpPeeringAddress": format!("10.{h}.255.30") } })));
-            out.push(child(&format!("{gw}/ipConfigurations/default"), "Microsoft.Network/virtualNetworkGateways/ipConfigurations", json!({ "subnet": { "id": format!("{vid}/subnets/GatewaySubnet") } })));
+            out.push(child(
+                &format!("{gw}/ipConfigurations/default"),
+                "Microsoft.Network/virtualNetworkGateways/ipConfigurations",
+                json!({ "subnet": { "id": format!("{vid}/subnets/GatewaySubnet") } }),
+            ));
             let lng = res("localNetworkGateways", &format!("onprem{h}"));
             out.push(tracked(&lng, "Microsoft.Network/localNetworkGateways", loc, json!({ "gatewayIpAddress": format!("203.0.113.{}", 10 + h), "localNetworkAddressSpace": { "addressPrefixes": [format!("192.168.{h}.0/24"), format!("172.16.{h}.0/24")] } })));
             out.push(tracked(&res("connections", &format!("hub{h}-onprem")), "Microsoft.Network/connections", loc, json!({ "connectionType": "IPsec", "virtualNetworkGateway1": { "id": gw }, "localNetworkGateway2": { "id": lng }, "connectionStatus": "Connected" })));
         }
     }
     // Spokes (or mesh VNets).
-    let nics_per = if vnets == 0 { 0 } else { p.nics.div_ceil(vnets) };
+    let nics_per = if vnets == 0 {
+        0
+    } else {
+        p.nics.div_ceil(vnets)
+    };
     let mut nic_count = 0;
     for i in 0..vnets {
         let loc = spoke_region(i);
-        let name = if hubs > 0 { format!("spoke{i}") } else { format!("vnet{i}") };
+        let name = if hubs > 0 {
+            format!("spoke{i}")
+        } else {
+            format!("vnet{i}")
+        };
         let vid = vnet_id(&name);
         let (a, b) = spoke_prefix(i);
         out.push(tracked(&vid, "Microsoft.Network/virtualNetworks", loc, json!({ "addressSpace": { "addressPrefixes": [spoke_space(i)] }, "resourceGuid": format!("guid-{i}") })));
         let wl = format!("{vid}/subnets/workload");
         let mut wl_props = json!({ "addressPrefix": format!("10.{a}.{b}.0/24") });
         if p.nsgs > 0 {
-            wl_props["networkSecurityGroup"] = json!({ "id": res("networkSecurityGroups", &format!("nsg{}", i % p.nsgs)) });
+            wl_props["networkSecurityGroup"] =
+                json!({ "id": res("networkSecurityGroups", &format!("nsg{}", i % p.nsgs)) });
         }
         if p.route_tables > 0 {
-            wl_props["routeTable"] = json!({ "id": res("routeTables", &format!("rt{}", i % p.route_tables)) });
+            wl_props["routeTable"] =
+                json!({ "id": res("routeTables", &format!("rt{}", i % p.route_tables)) });
         }
-        out.push(child(&wl, "Microsoft.Network/virtualNetworks/subnets", wl_props));
-        out.push(child(&format!("{vid}/subnets/app"), "Microsoft.Network/virtualNetworks/subnets", json!({ "addressPrefix": format!("10.{a}.{}.0/24", b + 1) })));
-        let peers: Vec<usize> = if hubs > 0 { vec![i % hubs] } else { (0..vnets).filter(|&j| j != i).collect() };
+        out.push(child(
+            &wl,
+            "Microsoft.Network/virtualNetworks/subnets",
+            wl_props,
+        ));
+        out.push(child(
+            &format!("{vid}/subnets/app"),
+            "Microsoft.Network/virtualNetworks/subnets",
+            json!({ "addressPrefix": format!("10.{a}.{}.0/24", b + 1) }),
+        ));
+        let peers: Vec<usize> = if hubs > 0 {
+            vec![i % hubs]
+        } else {
+            (0..vnets).filter(|&j| j != i).collect()
+        };
         for j in peers {
             let (other, other_name, other_space) = if hubs > 0 {
-                (vnet_id(&format!("hub{j}")), format!("hub{j}"), format!("10.{j}.0.0/16"))
+                (
+                    vnet_id(&format!("hub{j}")),
+                    format!("hub{j}"),
+                    format!("10.{j}.0.0/16"),
+                )
             } else {
-                (vnet_id(&format!("vnet{j}")), format!("vnet{j}"), spoke_space(j))
+                (
+                    vnet_id(&format!("vnet{j}")),
+                    format!("vnet{j}"),
+                    spoke_space(j),
+                )
             };
             let transit = hubs > 0 && p.gateways;
             out.push(child(&format!("{vid}/virtualNetworkPeerings/to-{other_name}"), "Microsoft.Network/virtualNetworks/virtualNetworkPeerings", json!({
@@ -286,7 +371,12 @@ pub fn generate(p: &Params, progress: &mut dyn FnMut(usize, usize)) -> Vec<Value
             nic_count += 1;
             let nname = format!("{name}-nic{k}");
             let nid = nic_id(&nname);
-            out.push(tracked(&nid, "Microsoft.Network/networkInterfaces", loc, json!({ "enableIPForwarding": false })));
+            out.push(tracked(
+                &nid,
+                "Microsoft.Network/networkInterfaces",
+                loc,
+                json!({ "enableIPForwarding": false }),
+            ));
             out.push(child(&format!("{nid}/ipConfigurations/ipconfig1"), "Microsoft.Network/networkInterfaces/ipConfigurations", json!({
                 "privateIPAddress": format!("10.{a}.{b}.{}", 4 + k), "primary": true, "subnet": { "id": wl },
                 "applicationSecurityGroups": [{ "id": asgs[(i + k) % asgs.len()] }] })));

@@ -17,7 +17,9 @@ use std::net::{IpAddr, Ipv4Addr};
 fn v4(a: IpAddr, what: &str) -> Result<u32, QueryError> {
     match a {
         IpAddr::V4(v) => Ok(u32::from(v)),
-        IpAddr::V6(_) => Err(QueryError::Invalid(format!("{what} {a} is IPv6; vnetlab models IPv4 only"))),
+        IpAddr::V6(_) => Err(QueryError::Invalid(format!(
+            "{what} {a} is IPv6; vnetlab models IPv4 only"
+        ))),
     }
 }
 
@@ -31,18 +33,26 @@ pub fn nic_ix(m: &Model, id: &str) -> Result<Ix, QueryError> {
 /// The NIC's ipConfiguration sending `src` (unspecified = the primary one).
 fn sending_cfg(m: &Model, nic: Ix, src: Option<u32>) -> Result<(Ix, u32), QueryError> {
     let n = &m.nics[nic as usize];
-    let primary = n
-        .ipconfigs
-        .first()
-        .copied()
-        .ok_or_else(|| QueryError::Invalid(format!("network interface {} has no IP configuration", n.id)))?;
+    let primary = n.ipconfigs.first().copied().ok_or_else(|| {
+        QueryError::Invalid(format!(
+            "network interface {} has no IP configuration",
+            n.id
+        ))
+    })?;
     let primary_ip = m.ipconfigs[primary as usize].ip.map(u32::from);
     match src {
-        None => primary_ip
-            .map(|ip| (primary, ip))
-            .ok_or_else(|| QueryError::Invalid(format!("network interface {} has no private IPv4 address", n.id))),
+        None => primary_ip.map(|ip| (primary, ip)).ok_or_else(|| {
+            QueryError::Invalid(format!(
+                "network interface {} has no private IPv4 address",
+                n.id
+            ))
+        }),
         Some(s) => {
-            if let Some(&c) = n.ipconfigs.iter().find(|&&c| m.ipconfigs[c as usize].ip.map(u32::from) == Some(s)) {
+            if let Some(&c) = n
+                .ipconfigs
+                .iter()
+                .find(|&&c| m.ipconfigs[c as usize].ip.map(u32::from) == Some(s))
+            {
                 Ok((c, s))
             } else if n.ip_forwarding {
                 Ok((primary, s))
@@ -67,9 +77,17 @@ pub fn resolve_start(p: &Plane, from: &Endpoint, flow: &Flow) -> Result<(Start, 
     let mk = |src: u32| F4 {
         proto: flow.protocol,
         src,
-        sport: if flow.protocol == Protocol::Icmp { 0 } else { flow.src_port },
+        sport: if flow.protocol == Protocol::Icmp {
+            0
+        } else {
+            flow.src_port
+        },
         dst,
-        dport: if flow.protocol == Protocol::Icmp { 0 } else { flow.dst_port },
+        dport: if flow.protocol == Protocol::Icmp {
+            0
+        } else {
+            flow.dst_port
+        },
     };
     let from_nic = |nic: Ix| -> Result<(Start, F4), QueryError> {
         let (cfg, src) = sending_cfg(m, nic, src_given)?;
@@ -80,16 +98,25 @@ pub fn resolve_start(p: &Plane, from: &Endpoint, flow: &Flow) -> Result<(Start, 
         Endpoint::Vm { vm_id } => match m.get(vm_id) {
             Some(Ref::Vm(v)) => match m.vms[v as usize].nics.first() {
                 Some(&n) => from_nic(n),
-                None => Err(QueryError::Invalid(format!("VM {vm_id} has no network interface"))),
+                None => Err(QueryError::Invalid(format!(
+                    "VM {vm_id} has no network interface"
+                ))),
             },
             _ => Err(QueryError::NotFound(format!("virtual machine {vm_id}"))),
         },
         Endpoint::Address(a) => {
             let a = v4(*a, "source")?;
             if src_given.is_some_and(|s| s != a) {
-                return Err(QueryError::Invalid("the flow's source differs from the start address".into()));
+                return Err(QueryError::Invalid(
+                    "the flow's source differs from the start address".into(),
+                ));
             }
-            let owners: Vec<Ix> = p.by_ip.iter().filter(|((_, ip), _)| *ip == a).map(|(_, c)| *c).collect();
+            let owners: Vec<Ix> = p
+                .by_ip
+                .iter()
+                .filter(|((_, ip), _)| *ip == a)
+                .map(|(_, c)| *c)
+                .collect();
             match owners.len() {
                 1 => return Ok((Start::Nic(owners[0]), mk(a))),
                 0 => {}
@@ -106,7 +133,13 @@ pub fn resolve_start(p: &Plane, from: &Endpoint, flow: &Flow) -> Result<(Start, 
                 }
                 if let Some(l) = c.lng {
                     if m.lngs[l as usize].prefixes.iter().any(|p| p.contains_ip(a)) {
-                        return Ok((Start::Site { conn: ci as Ix, lng: l }, mk(a)));
+                        return Ok((
+                            Start::Site {
+                                conn: ci as Ix,
+                                lng: l,
+                            },
+                            mk(a),
+                        ));
                     }
                 }
             }
@@ -135,7 +168,9 @@ pub fn listening(m: &Model, vm: &Vm, proto: Protocol, port: u16) -> bool {
     if want == RuleProto::Tcp && port == default {
         return true;
     }
-    if vm.listen.iter().any(|l| (l.proto == want || l.proto == RuleProto::Any) && l.ports.0 <= port && port <= l.ports.1) {
+    if vm.listen.iter().any(|l| {
+        (l.proto == want || l.proto == RuleProto::Any) && l.ports.0 <= port && port <= l.ports.1
+    }) {
         return true;
     }
     if port == 53 {
@@ -145,7 +180,11 @@ pub fn listening(m: &Model, vm: &Vm, proto: Protocol, port: u16) -> bool {
             .flat_map(|&n| m.nics[n as usize].ipconfigs.iter())
             .filter_map(|&c| m.ipconfigs[c as usize].ip.map(IpAddr::V4))
             .collect();
-        let named = m.vnets.iter().flat_map(|v| v.dns_servers.iter()).chain(m.nics.iter().flat_map(|n| n.dns_servers.iter()));
+        let named = m
+            .vnets
+            .iter()
+            .flat_map(|v| v.dns_servers.iter())
+            .chain(m.nics.iter().flat_map(|n| n.dns_servers.iter()));
         if named.into_iter().any(|d| mine.contains(d)) {
             return true;
         }
@@ -190,9 +229,15 @@ pub fn walk(p: &Plane, from: &Endpoint, flow: Flow) -> Result<Walk, QueryError> 
     if reached {
         let snat = leg.snat.unwrap_or(f.src);
         let (rstart, rsrc) = match leg.end {
-            End::Nic(cfg) => (Some(Start::Nic(cfg)), m.ipconfigs[cfg as usize].ip.map(u32::from).unwrap_or(f.dst)),
+            End::Nic(cfg) => (
+                Some(Start::Nic(cfg)),
+                m.ipconfigs[cfg as usize].ip.map(u32::from).unwrap_or(f.dst),
+            ),
             End::Site { lng } => {
-                let conn = m.conns.iter().position(|c| c.lng == Some(lng) && c.connected && c.kind == ConnKind::IPsec);
+                let conn = m
+                    .conns
+                    .iter()
+                    .position(|c| c.lng == Some(lng) && c.connected && c.kind == ConnKind::IPsec);
                 (conn.map(|c| Start::Site { conn: c as Ix, lng }), f.dst)
             }
             End::Internet | End::Dropped => (None, f.dst),
@@ -220,7 +265,11 @@ pub fn walk(p: &Plane, from: &Endpoint, flow: Flow) -> Result<Walk, QueryError> 
                     _ => false,
                 };
                 if !ok_end {
-                    let at = rleg.hops.last().map(|h| h.resource_id.clone()).unwrap_or_default();
+                    let at = rleg
+                        .hops
+                        .last()
+                        .map(|h| h.resource_id.clone())
+                        .unwrap_or_default();
                     blockers.push(fixes::return_misdelivered(&at));
                 }
                 let mut fwd = leg.nvas.clone();
@@ -228,14 +277,27 @@ pub fn walk(p: &Plane, from: &Endpoint, flow: Flow) -> Result<Walk, QueryError> 
                 fwd.sort_unstable();
                 ret.sort_unstable();
                 if fwd != ret && rleg.end != End::Dropped {
-                    let names = |v: &[Ix]| v.iter().map(|&n| m.nics[n as usize].name.clone()).collect::<Vec<_>>().join(", ");
+                    let names = |v: &[Ix]| {
+                        v.iter()
+                            .map(|&n| m.nics[n as usize].name.clone())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
                     let desc = format!(
                         "The request crosses appliances [{}] but the reply crosses [{}]: a stateful appliance sees only one direction of the flow.",
                         names(&leg.nvas),
                         names(&rleg.nvas)
                     );
-                    let dnat = leg.hops.iter().any(|h| h.decisions.iter().any(|d| matches!(d, Decision::Note(n) if n.starts_with("public IP"))));
-                    let at = rleg.hops.first().map(|h| h.resource_id.clone()).unwrap_or_default();
+                    let dnat = leg.hops.iter().any(|h| {
+                        h.decisions
+                            .iter()
+                            .any(|d| matches!(d, Decision::Note(n) if n.starts_with("public IP")))
+                    });
+                    let at = rleg
+                        .hops
+                        .first()
+                        .map(|h| h.resource_id.clone())
+                        .unwrap_or_default();
                     if dnat {
                         blockers.push(fixes::asymmetric(
                             format!("{desc} The reply to a connection made to a public IP must leave the way it came, or the client sees another source address."),
@@ -293,4 +355,3 @@ pub fn walk(p: &Plane, from: &Endpoint, flow: Flow) -> Result<Walk, QueryError> 
         service_listening: if delivered { service_listening } else { None },
     })
 }
-

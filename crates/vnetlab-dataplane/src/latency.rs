@@ -26,7 +26,10 @@ pub const UNKNOWN_PAIR_RTT_MS: f64 = 150.0;
 type Table = HashMap<(String, String), f64>;
 
 fn norm(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 fn table() -> &'static (Table, Vec<String>) {
@@ -87,7 +90,9 @@ pub fn estimated_rtt(a: &str, b: &str) -> f64 {
     regions
         .iter()
         .filter_map(|k| Some(published_rtt(a, k)? + published_rtt(k, b)?))
-        .fold(None, |best: Option<f64>, v| Some(best.map_or(v, |b| b.min(v))))
+        .fold(None, |best: Option<f64>, v| {
+            Some(best.map_or(v, |b| b.min(v)))
+        })
         .unwrap_or(UNKNOWN_PAIR_RTT_MS)
 }
 
@@ -99,7 +104,10 @@ mod tests {
     fn published_pairs() {
         assert_eq!(published_rtt("eastus", "westus"), Some(68.0));
         assert_eq!(published_rtt("East US", "westus"), Some(68.0));
-        assert_eq!(published_rtt("westeurope", "westeurope"), Some(INTRA_REGION_RTT_MS));
+        assert_eq!(
+            published_rtt("westeurope", "westeurope"),
+            Some(INTRA_REGION_RTT_MS)
+        );
         // Sweden Central → Central India 157, Central India → Sweden Central 164.
         assert_eq!(published_rtt("swedencentral", "centralindia"), Some(160.5));
         assert_eq!(published_rtt("nowhere", "eastus"), None);

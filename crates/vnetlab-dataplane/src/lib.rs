@@ -39,6 +39,7 @@ mod latency;
 mod lpm;
 mod model;
 mod parse;
+mod parse_items;
 mod prefix;
 mod queries;
 mod routes;
@@ -57,22 +58,49 @@ pub mod internals {
     pub use crate::prefix::Pfx;
 
     /// IP flow verify by a plain first-match scan over the rules (no classifier), for tests.
-    pub fn reference_verdict(dp: &crate::DataPlane, nic_id: &str, dir: crate::Direction, flow: crate::Flow) -> Option<(crate::Access, Option<String>)> {
+    pub fn reference_verdict(
+        dp: &crate::DataPlane,
+        nic_id: &str,
+        dir: crate::Direction,
+        flow: crate::Flow,
+    ) -> Option<(crate::Access, Option<String>)> {
         use crate::model::Ref;
         let p = &dp.inner;
         let m = &*p.model;
-        let Some(Ref::Nic(n)) = m.get(nic_id) else { return None };
+        let Some(Ref::Nic(n)) = m.get(nic_id) else {
+            return None;
+        };
         let f = p.nics.get(n as usize)?;
         let view = &p.subnets.get(f.subnet? as usize)?.view;
-        let (std::net::IpAddr::V4(s), std::net::IpAddr::V4(d)) = (flow.src, flow.dst) else { return None };
+        let (std::net::IpAddr::V4(s), std::net::IpAddr::V4(d)) = (flow.src, flow.dst) else {
+            return None;
+        };
         let icmp = flow.protocol == crate::Protocol::Icmp;
-        let (sp, dp_) = if icmp { (0, 0) } else { (flow.src_port, flow.dst_port) };
+        let (sp, dp_) = if icmp {
+            (0, 0)
+        } else {
+            (flow.src_port, flow.dst_port)
+        };
         let inbound = dir == crate::Direction::Inbound;
-        let order = if inbound { [f.subnet_nsg, f.nic_nsg] } else { [f.nic_nsg, f.subnet_nsg] };
+        let order = if inbound {
+            [f.subnet_nsg, f.nic_nsg]
+        } else {
+            [f.nic_nsg, f.subnet_nsg]
+        };
         let mut last = None;
         for nsg in order.into_iter().flatten() {
             let rules = &m.nsgs[nsg as usize].rules;
-            let hit = crate::security::first_match(rules, inbound, flow.protocol, u32::from(s), sp, u32::from(d), dp_, &view.set, &p.asgs);
+            let hit = crate::security::first_match(
+                rules,
+                inbound,
+                flow.protocol,
+                u32::from(s),
+                sp,
+                u32::from(d),
+                dp_,
+                &view.set,
+                &p.asgs,
+            );
             let allow = hit.is_some_and(|i| rules[i].allow);
             let name = hit.map(|i| rules[i].qualified_name());
             if !allow {

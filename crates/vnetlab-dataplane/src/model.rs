@@ -384,7 +384,11 @@ impl Model {
             .subnets
             .iter()
             .copied()
-            .find(|&s| self.subnets[s as usize].name.eq_ignore_ascii_case("GatewaySubnet"))
+            .find(|&s| {
+                self.subnets[s as usize]
+                    .name
+                    .eq_ignore_ascii_case("GatewaySubnet")
+            })
             .or_else(|| self.vnets[v as usize].subnets.first().copied())
     }
 

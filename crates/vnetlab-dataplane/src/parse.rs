@@ -5,8 +5,9 @@
 //! the same record embedded in its parent). Unknown types are ignored. Missing optional fields
 //! take ARM's defaults; malformed values of fields ARM validates are a [`ModelError`].
 
-use crate::api::{ModelError, NextHopType};
+use crate::api::ModelError;
 use crate::model::*;
+use crate::parse_items::{parse_route, parse_vm};
 use crate::prefix::Pfx;
 use ipnet::IpNet;
 use serde_json::Value;
@@ -105,11 +106,11 @@ struct Rec {
     standalone: bool,
 }
 
-fn s<'a>(v: &'a Value, ptr: &str) -> Option<&'a str> {
+pub(crate) fn s<'a>(v: &'a Value, ptr: &str) -> Option<&'a str> {
     v.pointer(ptr).and_then(Value::as_str)
 }
 
-fn b(v: &Value, ptr: &str, default: bool) -> bool {
+pub(crate) fn b(v: &Value, ptr: &str, default: bool) -> bool {
     v.pointer(ptr).and_then(Value::as_bool).unwrap_or(default)
 }
 
@@ -137,7 +138,7 @@ fn ref_ids(v: &Value, ptr: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn err(id: &str, what: impl std::fmt::Display) -> ModelError {
+pub(crate) fn err(id: &str, what: impl std::fmt::Display) -> ModelError {
     ModelError(format!("{id}: {what}"))
 }
 
@@ -211,7 +212,9 @@ pub fn parse(records: impl IntoIterator<Item = Value>) -> Result<Model, ModelErr
         m.vnets.push(Vnet {
             name: last_name(&id).to_string(),
             location: norm_region(s(&r.v, "/location").unwrap_or("")),
-            guid: s(&r.v, "/properties/resourceGuid").unwrap_or("").to_string(),
+            guid: s(&r.v, "/properties/resourceGuid")
+                .unwrap_or("")
+                .to_string(),
             space4: v4(&space),
             space,
             dns_servers: dns,
@@ -255,7 +258,10 @@ pub fn parse(records: impl IntoIterator<Item = Value>) -> Result<Model, ModelErr
                 x if x.eq_ignore_ascii_case("Disconnected") => PeeringState::Disconnected,
                 _ => PeeringState::Initiated,
             };
-            let remote_space = nets(&id, &strs(&r.v, "/properties/remoteAddressSpace/addressPrefixes"))?;
+            let remote_space = nets(
+                &id,
+                &strs(&r.v, "/properties/remoteAddressSpace/addressPrefixes"),
+            )?;
             let ix = m.links.len() as Ix;
             m.index.insert(id.to_ascii_lowercase(), Ref::Link(ix));
             m.vnets[vi].links.push(ix);
@@ -336,10 +342,14 @@ pub fn parse(records: impl IntoIterator<Item = Value>) -> Result<Model, ModelErr
     for si in 0..m.subnets.len() {
         let key = m.subnets[si].id.to_ascii_lowercase();
         let Some(r) = all.get(&key) else { continue };
-        if let Some(Ref::Nsg(n)) = s(&r.v, "/properties/networkSecurityGroup/id").and_then(|i| m.get(i)) {
+        if let Some(Ref::Nsg(n)) =
+            s(&r.v, "/properties/networkSecurityGroup/id").and_then(|i| m.get(i))
+        {
             m.subnets[si].nsg = Some(n);
         }
-        if let Some(Ref::RouteTable(t)) = s(&r.v, "/properties/routeTable/id").and_then(|i| m.get(i)) {
+        if let Some(Ref::RouteTable(t)) =
+            s(&r.v, "/properties/routeTable/id").and_then(|i| m.get(i))
+        {
             m.subnets[si].route_table = Some(t);
             m.route_tables[t as usize].subnets.push(si as Ix);
         }
@@ -452,13 +462,16 @@ pub fn parse(records: impl IntoIterator<Item = Value>) -> Result<Model, ModelErr
             .filter_map(|a| a.trim().parse().ok())
             .collect();
         if ips.is_empty() {
-            if let Some(a) = r
-                .v
-                .pointer("/properties/bgpSettings/bgpPeeringAddresses")
-                .and_then(Value::as_array)
+            if let Some(a) =
+                r.v.pointer("/properties/bgpSettings/bgpPeeringAddresses")
+                    .and_then(Value::as_array)
             {
                 for x in a {
-                    ips.extend(strs(x, "/defaultBgpIpAddresses").iter().filter_map(|a| a.parse::<Ipv4Addr>().ok()));
+                    ips.extend(
+                        strs(x, "/defaultBgpIpAddresses")
+                            .iter()
+                            .filter_map(|a| a.parse::<Ipv4Addr>().ok()),
+                    );
                 }
             }
         }
@@ -491,12 +504,16 @@ pub fn parse(records: impl IntoIterator<Item = Value>) -> Result<Model, ModelErr
     }
     for r in list(LNG) {
         let id = id_of(&r.v);
-        let p = nets(&id, &strs(&r.v, "/properties/localNetworkAddressSpace/addressPrefixes"))?;
+        let p = nets(
+            &id,
+            &strs(&r.v, "/properties/localNetworkAddressSpace/addressPrefixes"),
+        )?;
         let ix = m.lngs.len() as Ix;
         m.index.insert(id.to_ascii_lowercase(), Ref::Lng(ix));
         m.lngs.push(Lng {
             prefixes: v4(&p),
-            bgp_peer: s(&r.v, "/properties/bgpSettings/bgpPeeringAddress").and_then(|a| a.parse().ok()),
+            bgp_peer: s(&r.v, "/properties/bgpSettings/bgpPeeringAddress")
+                .and_then(|a| a.parse().ok()),
             id,
         });
     }
@@ -524,8 +541,12 @@ pub fn parse(records: impl IntoIterator<Item = Value>) -> Result<Model, ModelErr
                 ConnKind::Vnet2Vnet => {
                     let key = s(&r.v, "/vnetlabInternal/sharedKey");
                     conn_recs.iter().any(|o| {
-                        let og = |k: &str| s(&o.v, &format!("/properties/{k}/id")).map(str::to_ascii_lowercase);
-                        let mine = |k: &str| s(&r.v, &format!("/properties/{k}/id")).map(str::to_ascii_lowercase);
+                        let og = |k: &str| {
+                            s(&o.v, &format!("/properties/{k}/id")).map(str::to_ascii_lowercase)
+                        };
+                        let mine = |k: &str| {
+                            s(&r.v, &format!("/properties/{k}/id")).map(str::to_ascii_lowercase)
+                        };
                         og("virtualNetworkGateway1").is_some()
                             && og("virtualNetworkGateway1") == mine("virtualNetworkGateway2")
                             && og("virtualNetworkGateway2") == mine("virtualNetworkGateway1")
@@ -564,9 +585,16 @@ pub fn parse(records: impl IntoIterator<Item = Value>) -> Result<Model, ModelErr
         for c in kids(A_RECORD, &id) {
             let name = last_name(&id_of(&c.v)).to_ascii_lowercase();
             let mut ips = Vec::new();
-            if let Some(a) = c.v.pointer("/properties/aRecords").and_then(Value::as_array) {
+            if let Some(a) =
+                c.v.pointer("/properties/aRecords")
+                    .and_then(Value::as_array)
+            {
                 for x in a {
-                    if let Some(ip) = x.get("ipv4Address").and_then(Value::as_str).and_then(|a| a.parse().ok()) {
+                    if let Some(ip) = x
+                        .get("ipv4Address")
+                        .and_then(Value::as_str)
+                        .and_then(|a| a.parse().ok())
+                    {
                         ips.push(ip);
                     }
                 }
@@ -586,22 +614,46 @@ pub fn parse(records: impl IntoIterator<Item = Value>) -> Result<Model, ModelErr
 
 fn type_const(t: &str) -> &'static str {
     [
-        VNET, SUBNET, PEERING, NSG, RULE, DEFAULT_RULE, ASG, ROUTE_TABLE, ROUTE, NIC, NIC_IPCONFIG, PUBLIC_IP, VM,
-        GATEWAY, GATEWAY_IPCONFIG, LNG, CONNECTION, ZONE, ZONE_LINK, A_RECORD,
+        VNET,
+        SUBNET,
+        PEERING,
+        NSG,
+        RULE,
+        DEFAULT_RULE,
+        ASG,
+        ROUTE_TABLE,
+        ROUTE,
+        NIC,
+        NIC_IPCONFIG,
+        PUBLIC_IP,
+        VM,
+        GATEWAY,
+        GATEWAY_IPCONFIG,
+        LNG,
+        CONNECTION,
+        ZONE,
+        ZONE_LINK,
+        A_RECORD,
     ]
     .into_iter()
     .find(|c| *c == t)
     .unwrap_or("")
 }
 
-fn id_of(v: &Value) -> String {
-    v.get("id").and_then(Value::as_str).unwrap_or("").to_string()
+pub(crate) fn id_of(v: &Value) -> String {
+    v.get("id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
 }
 
 fn add(all: &mut BTreeMap<String, Rec>, v: Value, standalone: bool) -> Result<(), ModelError> {
     let Some(id) = v.get("id").and_then(Value::as_str).map(str::to_string) else {
         if standalone && v.is_object() && v.get("type").is_some() {
-            return Err(ModelError(format!("a record of type {} has no id", v["type"])));
+            return Err(ModelError(format!(
+                "a record of type {} has no id",
+                v["type"]
+            )));
         }
         return Ok(());
     };
@@ -625,132 +677,6 @@ fn add(all: &mut BTreeMap<String, Rec>, v: Value, standalone: bool) -> Result<()
     Ok(())
 }
 
-fn parse_route(v: &Value) -> Result<Udr, ModelError> {
-    let id = id_of(v);
-    let raw = s(v, "/properties/addressPrefix").unwrap_or("").to_string();
-    let prefix = match Pfx::parse(&raw) {
-        Some(p) if raw.contains('/') => UdrPrefix::Net(p),
-        _ => UdrPrefix::Unmodelled(raw.clone()),
-    };
-    let hop_raw = s(v, "/properties/nextHopType").unwrap_or("");
-    let next_hop = [
-        ("VirtualNetworkGateway", NextHopType::VirtualNetworkGateway),
-        ("VnetLocal", NextHopType::VnetLocal),
-        ("Internet", NextHopType::Internet),
-        ("VirtualAppliance", NextHopType::VirtualAppliance),
-        ("None", NextHopType::None),
-    ]
-    .iter()
-    .find(|(n, _)| n.eq_ignore_ascii_case(hop_raw))
-    .map(|(_, t)| *t)
-    .ok_or_else(|| err(&id, format!("next hop type '{hop_raw}' is not modelled")))?;
-    Ok(Udr {
-        name: last_name(&id).to_string(),
-        prefix,
-        next_hop,
-        next_hop_ip: s(v, "/properties/nextHopIpAddress").and_then(|a| a.parse().ok()),
-        has_bgp_override: b(v, "/properties/hasBgpOverride", false),
-        id,
-    })
-}
-
-fn parse_vm(v: &Value, m: &Model) -> Result<Vm, ModelError> {
-    let id = id_of(v);
-    let name = last_name(&id).to_string();
-    let mut nics: Vec<(bool, Ix)> = Vec::new();
-    if let Some(a) = v.pointer("/properties/networkProfile/networkInterfaces").and_then(Value::as_array) {
-        for (i, n) in a.iter().enumerate() {
-            let primary = n.pointer("/properties/primary").and_then(Value::as_bool).unwrap_or(false);
-            if let Some(Ref::Nic(x)) = n.get("id").and_then(Value::as_str).and_then(|i| m.get(i)) {
-                nics.push((primary || (i == 0 && !a.iter().any(|n| n.pointer("/properties/primary").and_then(Value::as_bool) == Some(true))), x));
-            }
-        }
-    }
-    nics.sort_by_key(|(p, _)| !*p);
-    let state = s(v, "/vnetlabInternal/powerState").map(str::to_string).or_else(|| {
-        v.pointer("/properties/instanceView/statuses")
-            .and_then(Value::as_array)
-            .and_then(|a| {
-                a.iter()
-                    .filter_map(|x| x.get("code").and_then(Value::as_str))
-                    .find_map(|c| c.strip_prefix("PowerState/").map(str::to_string))
-            })
-    });
-    let power = match state.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        None | Some("running") => Power::Running,
-        Some("stopped") => Power::Stopped,
-        Some("deallocated") => Power::Deallocated,
-        Some(_) => Power::Other,
-    };
-    let os = match s(v, "/properties/storageProfile/osDisk/osType") {
-        Some(t) if t.eq_ignore_ascii_case("Windows") => Os::Windows,
-        Some(_) => Os::Linux,
-        None if v.pointer("/properties/osProfile/windowsConfiguration").is_some() => Os::Windows,
-        None => Os::Linux,
-    };
-    let tag = v.get("tags").and_then(Value::as_object).and_then(|t| {
-        t.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(LISTEN_TAG))
-            .and_then(|(_, v)| v.as_str())
-    });
-    let (listen, listen_icmp, listen_error) = match tag {
-        Some(t) => parse_listen(t),
-        None => (Vec::new(), false, None),
-    };
-    Ok(Vm {
-        computer_name: s(v, "/properties/osProfile/computerName").unwrap_or(&name).to_string(),
-        os,
-        power,
-        nics: nics.into_iter().map(|(_, n)| n).collect(),
-        listen,
-        listen_icmp,
-        listen_error,
-        name,
-        id,
-    })
-}
-
-/// `80,443/tcp,53/udp,8000-8080,icmp` (commas or spaces; protocol defaults to tcp; `*` = both).
-pub fn parse_listen(t: &str) -> (Vec<Listen>, bool, Option<String>) {
-    let mut out = Vec::new();
-    let mut icmp = false;
-    let mut bad = Vec::new();
-    for item in t.split([',', ' ', ';']).map(str::trim).filter(|x| !x.is_empty()) {
-        if item.eq_ignore_ascii_case("icmp") {
-            icmp = true;
-            continue;
-        }
-        let (ports, proto) = match item.split_once('/') {
-            Some((p, pr)) => (p, pr),
-            None => (item, "tcp"),
-        };
-        let proto = match proto.to_ascii_lowercase().as_str() {
-            "tcp" => RuleProto::Tcp,
-            "udp" => RuleProto::Udp,
-            "*" | "any" => RuleProto::Any,
-            _ => {
-                bad.push(item.to_string());
-                continue;
-            }
-        };
-        let range = match ports.split_once('-') {
-            Some((a, b)) => a.parse::<u16>().ok().zip(b.parse::<u16>().ok()),
-            None => ports.parse::<u16>().ok().map(|p| (p, p)),
-        };
-        match range {
-            Some((a, b)) if a <= b => out.push(Listen { proto, ports: (a, b) }),
-            _ => bad.push(item.to_string()),
-        }
-    }
-    let error = (!bad.is_empty()).then(|| {
-        format!(
-            "tag {LISTEN_TAG} has entries vnetlab cannot read: {} (expected e.g. 80,443/tcp,53/udp,8000-8080,icmp)",
-            bad.join(", ")
-        )
-    });
-    (out, icmp, error)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -761,20 +687,13 @@ mod tests {
             type_of_id("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/a").as_deref(),
             Some(SUBNET)
         );
-        assert_eq!(type_of_id("/subscriptions/s/resourceGroups/rg").as_deref(), None);
+        assert_eq!(
+            type_of_id("/subscriptions/s/resourceGroups/rg").as_deref(),
+            None
+        );
         assert_eq!(
             parent_key("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/V/subnets/a"),
             "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/virtualnetworks/v"
         );
-    }
-
-    #[test]
-    fn listen_tag() {
-        let (l, icmp, e) = parse_listen("80, 443/tcp,53/udp 8000-8080,icmp");
-        assert!(icmp && e.is_none());
-        assert_eq!(l.len(), 4);
-        assert_eq!(l[2], Listen { proto: RuleProto::Udp, ports: (53, 53) });
-        let (_, _, e) = parse_listen("80/sctp,x");
-        assert!(e.unwrap().contains("80/sctp, x"));
     }
 }

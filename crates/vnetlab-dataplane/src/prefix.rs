@@ -178,14 +178,27 @@ impl RangeSet {
                 } else {
                     32 - (cur.trailing_zeros().min(32) as u8)
                 };
-                while u64::from(Pfx { net: cur as u32, len }.last()) > end {
+                while u64::from(
+                    Pfx {
+                        net: cur as u32,
+                        len,
+                    }
+                    .last(),
+                ) > end
+                {
                     len += 1;
                 }
                 out.push(Pfx {
                     net: cur as u32,
                     len,
                 });
-                cur = u64::from(Pfx { net: cur as u32, len }.last()) + 1;
+                cur = u64::from(
+                    Pfx {
+                        net: cur as u32,
+                        len,
+                    }
+                    .last(),
+                ) + 1;
             }
         }
         out
@@ -250,7 +263,10 @@ mod tests {
 
     #[test]
     fn parse_and_display() {
-        assert_eq!(Pfx::parse("10.1.2.3/16").map(|p| p.to_string()), Some("10.1.0.0/16".into()));
+        assert_eq!(
+            Pfx::parse("10.1.2.3/16").map(|p| p.to_string()),
+            Some("10.1.0.0/16".into())
+        );
         assert_eq!(Pfx::parse("1.2.3.4").map(|p| p.len), Some(32));
         assert_eq!(Pfx::parse("1.2.3.4/33"), None);
         assert_eq!(Pfx::parse("nope"), None);
@@ -273,7 +289,16 @@ mod tests {
     #[test]
     fn public_matches_set() {
         let ni = non_internet();
-        for ip in [0u32, 0x0A00_0001, 0x0808_0808, HOST_VIP, 0xC0A8_0101, 0x6440_0001, 0xE000_0001, 0x14000001] {
+        for ip in [
+            0u32,
+            0x0A00_0001,
+            0x0808_0808,
+            HOST_VIP,
+            0xC0A8_0101,
+            0x6440_0001,
+            0xE000_0001,
+            0x14000001,
+        ] {
             assert_eq!(is_public(ip), !ni.contains(ip), "{ip:x}");
         }
     }

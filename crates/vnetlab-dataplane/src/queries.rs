@@ -15,14 +15,23 @@ fn nic_subnet(p: &Plane, nic: Ix) -> Result<Ix, QueryError> {
     p.nics
         .get(nic as usize)
         .and_then(|f| f.subnet)
-        .ok_or_else(|| QueryError::Invalid(format!("network interface {} is in no subnet", p.model.nics[nic as usize].id)))
+        .ok_or_else(|| {
+            QueryError::Invalid(format!(
+                "network interface {} is in no subnet",
+                p.model.nics[nic as usize].id
+            ))
+        })
 }
 
 pub fn effective_routes(p: &Plane, nic_id: &str) -> Result<Vec<EffectiveRoute>, QueryError> {
     let nic = nic_ix(&p.model, nic_id)?;
     let s = nic_subnet(p, nic)?;
     let d = crate::routes::disable_bgp(&p.model, s);
-    Ok(p.subnets[s as usize].rows.iter().map(|r| r.effective(&p.model, d)).collect())
+    Ok(p.subnets[s as usize]
+        .rows
+        .iter()
+        .map(|r| r.effective(&p.model, d))
+        .collect())
 }
 
 pub fn effective_security_groups(p: &Plane, nic_id: &str) -> Result<Vec<EffectiveNsg>, QueryError> {
@@ -35,7 +44,10 @@ pub fn effective_security_groups(p: &Plane, nic_id: &str) -> Result<Vec<Effectiv
     let n = &m.nics[nic as usize];
     let levels = [
         (n.nsg, Association::NetworkInterface(n.id.clone())),
-        (m.subnets[s as usize].nsg, Association::Subnet(m.subnets[s as usize].id.clone())),
+        (
+            m.subnets[s as usize].nsg,
+            Association::Subnet(m.subnets[s as usize].id.clone()),
+        ),
     ];
     for (nsg, association) in levels {
         let Some(nsg) = nsg else { continue };
@@ -45,7 +57,11 @@ pub fn effective_security_groups(p: &Plane, nic_id: &str) -> Result<Vec<Effectiv
             .iter()
             .map(|r| EffectiveRule {
                 name: r.qualified_name(),
-                protocol: if r.proto == RuleProto::Any { "All".into() } else { r.proto_raw.clone() },
+                protocol: if r.proto == RuleProto::Any {
+                    "All".into()
+                } else {
+                    r.proto_raw.clone()
+                },
                 source_port_ranges: port_strings(&r.src_ports),
                 destination_port_ranges: port_strings(&r.dst_ports),
                 source_address_prefixes: addr_strings(&r.src_raw),
@@ -54,7 +70,11 @@ pub fn effective_security_groups(p: &Plane, nic_id: &str) -> Result<Vec<Effectiv
                 expanded_destination_address_prefixes: expand_side(&r.dst, &tags, &p.asgs),
                 access: if r.allow { Access::Allow } else { Access::Deny },
                 priority: r.priority,
-                direction: if r.inbound { Direction::Inbound } else { Direction::Outbound },
+                direction: if r.inbound {
+                    Direction::Inbound
+                } else {
+                    Direction::Outbound
+                },
             })
             .collect();
         out.push(EffectiveNsg {
@@ -78,15 +98,26 @@ fn owns(m: &Model, nic: Ix, ip: u32) -> Option<Ix> {
 fn v4(a: IpAddr) -> Result<u32, QueryError> {
     match a {
         IpAddr::V4(v) => Ok(u32::from(v)),
-        IpAddr::V6(_) => Err(QueryError::Invalid(format!("{a} is IPv6; vnetlab models IPv4 only"))),
+        IpAddr::V6(_) => Err(QueryError::Invalid(format!(
+            "{a} is IPv6; vnetlab models IPv4 only"
+        ))),
     }
 }
 
-pub fn ip_flow_verify(p: &Plane, nic_id: &str, direction: Direction, flow: Flow) -> Result<FlowVerdict, QueryError> {
+pub fn ip_flow_verify(
+    p: &Plane,
+    nic_id: &str,
+    direction: Direction,
+    flow: Flow,
+) -> Result<FlowVerdict, QueryError> {
     let m = &*p.model;
     let nic = nic_ix(m, nic_id)?;
     let (src, dst) = (v4(flow.src)?, v4(flow.dst)?);
-    let local = if direction == Direction::Inbound { dst } else { src };
+    let local = if direction == Direction::Inbound {
+        dst
+    } else {
+        src
+    };
     if owns(m, nic, local).is_none() {
         return Err(QueryError::Invalid(format!(
             "{} is not an address of network interface {nic_id}",
@@ -122,7 +153,12 @@ pub fn ip_flow_verify(p: &Plane, nic_id: &str, direction: Direction, flow: Flow)
     })
 }
 
-pub fn next_hop(p: &Plane, nic_id: &str, source: IpAddr, destination: IpAddr) -> Result<NextHop, QueryError> {
+pub fn next_hop(
+    p: &Plane,
+    nic_id: &str,
+    source: IpAddr,
+    destination: IpAddr,
+) -> Result<NextHop, QueryError> {
     let m = &*p.model;
     let nic = nic_ix(m, nic_id)?;
     let (src, dst) = (v4(source)?, v4(destination)?);
@@ -193,7 +229,15 @@ pub fn fast_hops(m: &Model, vnet: Ix, rows: &[crate::routes::Row]) -> Vec<FastHo
 }
 
 #[inline]
-pub fn fast_verdict(p: &Plane, nic: NicHandle, proto: Protocol, src: u32, sport: u16, dst: u32, dport: u16) -> FastVerdict {
+pub fn fast_verdict(
+    p: &Plane,
+    nic: NicHandle,
+    proto: Protocol,
+    src: u32,
+    sport: u16,
+    dst: u32,
+    dport: u16,
+) -> FastVerdict {
     let Some(f) = p.nics.get(nic.0 as usize) else {
         return FastVerdict::Dropped;
     };
@@ -262,7 +306,16 @@ impl FlowCache {
 
 #[inline]
 #[allow(clippy::too_many_arguments)]
-pub fn cached_verdict(p: &Plane, cache: &mut FlowCache, nic: NicHandle, proto: Protocol, src: u32, sport: u16, dst: u32, dport: u16) -> FastVerdict {
+pub fn cached_verdict(
+    p: &Plane,
+    cache: &mut FlowCache,
+    nic: NicHandle,
+    proto: Protocol,
+    src: u32,
+    sport: u16,
+    dst: u32,
+    dport: u16,
+) -> FastVerdict {
     if cache.generation != p.generation {
         cache.map.clear();
         cache.generation = p.generation;

@@ -34,9 +34,18 @@ pub enum Egress {
 pub enum Origin {
     System,
     VnetLocal,
-    Peering { link: Ix },
-    Gateway { gateway: Ix, egress: Egress },
-    User { table: Ix, udr: Ix, has_bgp_override: bool },
+    Peering {
+        link: Ix,
+    },
+    Gateway {
+        gateway: Ix,
+        egress: Egress,
+    },
+    User {
+        table: Ix,
+        udr: Ix,
+        has_bgp_override: bool,
+    },
 }
 
 /// One effective route, compact: names, ids and addresses are read from the model when a row
@@ -65,11 +74,17 @@ impl Row {
 
     pub fn next_hop_ips(&self, m: &Model) -> Vec<String> {
         match (&self.origin, self.hop) {
-            (Origin::User { table, udr, .. }, NextHopType::VirtualAppliance) => m.route_tables[*table as usize].routes[*udr as usize]
-                .next_hop_ip
-                .map(|i| vec![i.to_string()])
-                .unwrap_or_default(),
-            (Origin::Gateway { gateway, .. }, _) => m.gateways[*gateway as usize].ips.iter().map(|i| i.to_string()).collect(),
+            (Origin::User { table, udr, .. }, NextHopType::VirtualAppliance) => {
+                m.route_tables[*table as usize].routes[*udr as usize]
+                    .next_hop_ip
+                    .map(|i| vec![i.to_string()])
+                    .unwrap_or_default()
+            }
+            (Origin::Gateway { gateway, .. }, _) => m.gateways[*gateway as usize]
+                .ips
+                .iter()
+                .map(|i| i.to_string())
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -83,7 +98,11 @@ impl Row {
 
     pub fn name(&self, m: &Model) -> Option<String> {
         match self.origin {
-            Origin::User { table, udr, .. } => Some(m.route_tables[table as usize].routes[udr as usize].name.clone()),
+            Origin::User { table, udr, .. } => Some(
+                m.route_tables[table as usize].routes[udr as usize]
+                    .name
+                    .clone(),
+            ),
             _ => None,
         }
     }
@@ -135,7 +154,10 @@ pub fn gateway_prefixes(m: &Model, gw: Ix) -> Vec<GwPrefix> {
     let mut out: Vec<GwPrefix> = Vec::new();
     let push = |out: &mut Vec<GwPrefix>, pfx: Pfx, egress: &Egress| {
         if !out.iter().any(|g| g.pfx == pfx) {
-            out.push(GwPrefix { pfx, egress: egress.clone() });
+            out.push(GwPrefix {
+                pfx,
+                egress: egress.clone(),
+            });
         }
     };
     let Some(g) = m.gateways.get(gw as usize) else {
@@ -147,7 +169,10 @@ pub fn gateway_prefixes(m: &Model, gw: Ix) -> Vec<GwPrefix> {
         }
         match (c.kind, c.lng, c.gw2) {
             (ConnKind::IPsec, Some(l), _) => {
-                let e = Egress::Site { conn: ci as Ix, lng: l };
+                let e = Egress::Site {
+                    conn: ci as Ix,
+                    lng: l,
+                };
                 let lng = &m.lngs[l as usize];
                 for p in &lng.prefixes {
                     push(&mut out, *p, &e);
@@ -159,7 +184,10 @@ pub fn gateway_prefixes(m: &Model, gw: Ix) -> Vec<GwPrefix> {
                 }
             }
             (ConnKind::Vnet2Vnet, _, Some(r)) => {
-                let e = Egress::Vnet2Vnet { conn: ci as Ix, remote_gw: r };
+                let e = Egress::Vnet2Vnet {
+                    conn: ci as Ix,
+                    remote_gw: r,
+                };
                 let rg = &m.gateways[r as usize];
                 if let Some(rv) = rg.vnet {
                     for p in &m.vnets[rv as usize].space4 {
@@ -173,7 +201,8 @@ pub fn gateway_prefixes(m: &Model, gw: Ix) -> Vec<GwPrefix> {
                         }
                     }
                     for c2 in &m.conns {
-                        if c2.gw1 == Some(r) && c2.connected && c2.bgp && c2.kind == ConnKind::IPsec {
+                        if c2.gw1 == Some(r) && c2.connected && c2.bgp && c2.kind == ConnKind::IPsec
+                        {
                             if let Some(l) = c2.lng {
                                 for p in &m.lngs[l as usize].prefixes {
                                     push(&mut out, *p, &e);
@@ -219,7 +248,12 @@ pub fn subnet_rows(m: &Model, subnet: Ix) -> Vec<Row> {
 
     for net in &v.space {
         match Pfx::from_net(net) {
-            Some(p) => rows.push(row(RouteSource::Default, p, NextHopType::VnetLocal, Origin::VnetLocal)),
+            Some(p) => rows.push(row(
+                RouteSource::Default,
+                p,
+                NextHopType::VnetLocal,
+                Origin::VnetLocal,
+            )),
             None => rows.push(Row {
                 pfx: None,
                 text: Some(net.to_string().into()),
@@ -236,13 +270,22 @@ pub fn subnet_rows(m: &Model, subnet: Ix) -> Vec<Row> {
         if link.state != PeeringState::Connected {
             continue;
         }
-        let global = link
-            .remote
-            .is_some_and(|r| !m.vnets[r as usize].location.is_empty() && m.vnets[r as usize].location != v.location);
-        let hop = if global { NextHopType::VNetGlobalPeering } else { NextHopType::VNetPeering };
+        let global = link.remote.is_some_and(|r| {
+            !m.vnets[r as usize].location.is_empty() && m.vnets[r as usize].location != v.location
+        });
+        let hop = if global {
+            NextHopType::VNetGlobalPeering
+        } else {
+            NextHopType::VNetPeering
+        };
         for p in &link.remote_space {
             peered.push(*p);
-            rows.push(row(RouteSource::Default, *p, hop, Origin::Peering { link: l }));
+            rows.push(row(
+                RouteSource::Default,
+                *p,
+                hop,
+                Origin::Peering { link: l },
+            ));
         }
     }
     if !disable_bgp {
@@ -252,12 +295,20 @@ pub fn subnet_rows(m: &Model, subnet: Ix) -> Vec<Row> {
                     RouteSource::VirtualNetworkGateway,
                     g.pfx,
                     NextHopType::VirtualNetworkGateway,
-                    Origin::Gateway { gateway: gw, egress: g.egress },
+                    Origin::Gateway {
+                        gateway: gw,
+                        egress: g.egress,
+                    },
                 ));
             }
         }
     }
-    rows.push(row(RouteSource::Default, Pfx::DEFAULT, NextHopType::Internet, Origin::System));
+    rows.push(row(
+        RouteSource::Default,
+        Pfx::DEFAULT,
+        NextHopType::Internet,
+        Origin::System,
+    ));
     let udr_default = rt.is_some_and(|t| {
         t.routes
             .iter()
@@ -272,7 +323,12 @@ pub fn subnet_rows(m: &Model, subnet: Ix) -> Vec<Row> {
         if local.iter().any(|p| p.covers(r)) {
             continue;
         }
-        rows.push(row(RouteSource::Default, *r, NextHopType::None, Origin::System));
+        rows.push(row(
+            RouteSource::Default,
+            *r,
+            NextHopType::None,
+            Origin::System,
+        ));
     }
     if let (Some(t), Some(ti)) = (rt, sn.route_table) {
         for (ui, u) in t.routes.iter().enumerate() {
@@ -332,7 +388,13 @@ pub fn compile_lpm(rows: &[Row]) -> Lpm {
             row: i as u32,
             bgp: r.source == RouteSource::VirtualNetworkGateway,
             vnet_or_peering: matches!(r.origin, Origin::VnetLocal | Origin::Peering { .. }),
-            bgp_override: matches!(r.origin, Origin::User { has_bgp_override: true, .. }),
+            bgp_override: matches!(
+                r.origin,
+                Origin::User {
+                    has_bgp_override: true,
+                    ..
+                }
+            ),
         });
     }
     Lpm::build(entries)

@@ -25,7 +25,11 @@ fn port_range(id: &str, s: &str) -> Result<(u16, u16), ModelError> {
         return Ok((0, u16::MAX));
     }
     let r = match s.split_once('-') {
-        Some((a, b)) => a.trim().parse::<u16>().ok().zip(b.trim().parse::<u16>().ok()),
+        Some((a, b)) => a
+            .trim()
+            .parse::<u16>()
+            .ok()
+            .zip(b.trim().parse::<u16>().ok()),
         None => s.parse::<u16>().ok().map(|p| (p, p)),
     };
     match r {
@@ -36,10 +40,16 @@ fn port_range(id: &str, s: &str) -> Result<(u16, u16), ModelError> {
 
 fn ports(id: &str, v: &Value, single: &str, plural: &str) -> Result<Vec<(u16, u16)>, ModelError> {
     let mut out = Vec::new();
-    if let Some(s) = v.pointer(&format!("/properties/{single}")).and_then(Value::as_str) {
+    if let Some(s) = v
+        .pointer(&format!("/properties/{single}"))
+        .and_then(Value::as_str)
+    {
         out.push(port_range(id, s)?);
     }
-    if let Some(a) = v.pointer(&format!("/properties/{plural}")).and_then(Value::as_array) {
+    if let Some(a) = v
+        .pointer(&format!("/properties/{plural}"))
+        .and_then(Value::as_array)
+    {
         for s in a.iter().filter_map(Value::as_str) {
             out.push(port_range(id, s)?);
         }
@@ -69,17 +79,26 @@ pub fn addr_item(s: &str) -> AddrItem {
 fn addrs(v: &Value, single: &str, plural: &str, asgs: &str) -> (Vec<AddrItem>, Vec<String>) {
     let mut items = Vec::new();
     let mut raw = Vec::new();
-    if let Some(s) = v.pointer(&format!("/properties/{single}")).and_then(Value::as_str) {
+    if let Some(s) = v
+        .pointer(&format!("/properties/{single}"))
+        .and_then(Value::as_str)
+    {
         items.push(addr_item(s));
         raw.push(s.to_string());
     }
-    if let Some(a) = v.pointer(&format!("/properties/{plural}")).and_then(Value::as_array) {
+    if let Some(a) = v
+        .pointer(&format!("/properties/{plural}"))
+        .and_then(Value::as_array)
+    {
         for s in a.iter().filter_map(Value::as_str) {
             items.push(addr_item(s));
             raw.push(s.to_string());
         }
     }
-    if let Some(a) = v.pointer(&format!("/properties/{asgs}")).and_then(Value::as_array) {
+    if let Some(a) = v
+        .pointer(&format!("/properties/{asgs}"))
+        .and_then(Value::as_array)
+    {
         for id in a.iter().filter_map(|x| x.get("id").and_then(Value::as_str)) {
             items.push(AddrItem::Asg(id.to_ascii_lowercase()));
             raw.push(id.to_string());
@@ -93,7 +112,11 @@ fn addrs(v: &Value, single: &str, plural: &str, asgs: &str) -> (Vec<AddrItem>, V
 }
 
 pub fn parse_rule(v: &Value, is_default: bool) -> Result<Rule, ModelError> {
-    let id = v.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+    let id = v
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let name = id.rsplit('/').next().unwrap_or("").to_string();
     let p = |k: &str| v.pointer(&format!("/properties/{k}"));
     let priority = p("priority")
@@ -115,7 +138,10 @@ pub fn parse_rule(v: &Value, is_default: bool) -> Result<Rule, ModelError> {
     } else {
         return Err(err(&id, format!("access '{access}'")));
     };
-    let proto_raw = p("protocol").and_then(Value::as_str).unwrap_or("*").to_string();
+    let proto_raw = p("protocol")
+        .and_then(Value::as_str)
+        .unwrap_or("*")
+        .to_string();
     let proto = match proto_raw.to_ascii_lowercase().as_str() {
         "*" | "all" | "any" => RuleProto::Any,
         "tcp" => RuleProto::Tcp,
@@ -123,7 +149,12 @@ pub fn parse_rule(v: &Value, is_default: bool) -> Result<Rule, ModelError> {
         "icmp" => RuleProto::Icmp,
         _ => RuleProto::Other,
     };
-    let (src, src_raw) = addrs(v, "sourceAddressPrefix", "sourceAddressPrefixes", "sourceApplicationSecurityGroups");
+    let (src, src_raw) = addrs(
+        v,
+        "sourceAddressPrefix",
+        "sourceAddressPrefixes",
+        "sourceApplicationSecurityGroups",
+    );
     let (dst, dst_raw) = addrs(
         v,
         "destinationAddressPrefix",
@@ -167,10 +198,31 @@ pub fn default_rules(nsg_id: &str) -> Vec<Rule> {
         dst_raw: vec![dst.into()],
     };
     vec![
-        mk("AllowVnetInBound", true, 65000, "VirtualNetwork", "VirtualNetwork", true),
-        mk("AllowAzureLoadBalancerInBound", true, 65001, "AzureLoadBalancer", "*", true),
+        mk(
+            "AllowVnetInBound",
+            true,
+            65000,
+            "VirtualNetwork",
+            "VirtualNetwork",
+            true,
+        ),
+        mk(
+            "AllowAzureLoadBalancerInBound",
+            true,
+            65001,
+            "AzureLoadBalancer",
+            "*",
+            true,
+        ),
         mk("DenyAllInBound", true, 65500, "*", "*", false),
-        mk("AllowVnetOutBound", false, 65000, "VirtualNetwork", "VirtualNetwork", true),
+        mk(
+            "AllowVnetOutBound",
+            false,
+            65000,
+            "VirtualNetwork",
+            "VirtualNetwork",
+            true,
+        ),
         mk("AllowInternetOutBound", false, 65001, "*", "Internet", true),
         mk("DenyAllOutBound", false, 65500, "*", "*", false),
     ]
@@ -202,7 +254,16 @@ pub fn proto_code(p: Protocol) -> u8 {
 
 /// Whether a rule matches a flow (protocol and ports as the module documentation says).
 #[allow(clippy::too_many_arguments)]
-pub fn rule_matches(r: &Rule, proto: Protocol, src: u32, sport: u16, dst: u32, dport: u16, vnet: &RangeSet, asgs: &AsgIps) -> bool {
+pub fn rule_matches(
+    r: &Rule,
+    proto: Protocol,
+    src: u32,
+    sport: u16,
+    dst: u32,
+    dport: u16,
+    vnet: &RangeSet,
+    asgs: &AsgIps,
+) -> bool {
     let full = |v: &[(u16, u16)]| v.iter().any(|&(a, b)| a == 0 && b == u16::MAX);
     let in_ports = |v: &[(u16, u16)], p: u16| v.iter().any(|&(a, b)| a <= p && p <= b);
     let ok_proto_ports = match (r.proto, proto) {
@@ -232,9 +293,9 @@ pub fn first_match(
     vnet: &RangeSet,
     asgs: &AsgIps,
 ) -> Option<usize> {
-    rules
-        .iter()
-        .position(|r| r.inbound == inbound && rule_matches(r, proto, src, sport, dst, dport, vnet, asgs))
+    rules.iter().position(|r| {
+        r.inbound == inbound && rule_matches(r, proto, src, sport, dst, dport, vnet, asgs)
+    })
 }
 
 /// Ranges as effective rules print them (`0-65535`, `80-80`).
@@ -246,14 +307,27 @@ pub fn port_strings(v: &[(u16, u16)]) -> Vec<String> {
 /// written, ASGs by id.
 pub fn addr_strings(raw: &[String]) -> Vec<String> {
     raw.iter()
-        .map(|s| if s.trim() == "*" { "0.0.0.0/0".to_string() } else { s.clone() })
+        .map(|s| {
+            if s.trim() == "*" {
+                "0.0.0.0/0".to_string()
+            } else {
+                s.clone()
+            }
+        })
         .collect()
 }
 
 /// Expansion of a rule side for display: empty when it holds only prefixes (ARM shows no
 /// expansion then), else every entry expanded (tags through `tag_map`, ASGs to member /32s).
-pub fn expand_side(items: &[AddrItem], tag_map: &[(String, Vec<String>)], asgs: &AsgIps) -> Vec<String> {
-    if !items.iter().any(|i| matches!(i, AddrItem::Tag(_) | AddrItem::Asg(_))) {
+pub fn expand_side(
+    items: &[AddrItem],
+    tag_map: &[(String, Vec<String>)],
+    asgs: &AsgIps,
+) -> Vec<String> {
+    if !items
+        .iter()
+        .any(|i| matches!(i, AddrItem::Tag(_) | AddrItem::Asg(_)))
+    {
         return Vec::new();
     }
     let tag = |name: &str| {

@@ -133,7 +133,12 @@ impl<'a> Walker<'a> {
     }
 
     fn block(&mut self, mut b: Blocker) {
-        if self.mode == Mode::Return && matches!(b.kind.as_str(), "NoRoute" | "UserDefinedRoute" | "NoDestination") {
+        if self.mode == Mode::Return
+            && matches!(
+                b.kind.as_str(),
+                "NoRoute" | "UserDefinedRoute" | "NoDestination"
+            )
+        {
             b.explanation = format!("The reply cannot come back: {}", b.explanation);
             b.kind = "ReturnRoute".into();
         }
@@ -146,7 +151,11 @@ impl<'a> Walker<'a> {
         if self.region.is_empty() {
             self.region = region.to_string();
         }
-        let r = if region.is_empty() { self.region.clone() } else { region.to_string() };
+        let r = if region.is_empty() {
+            self.region.clone()
+        } else {
+            region.to_string()
+        };
         self.rtt += estimated_rtt(&self.region, &r) / 2.0;
         self.region = r;
     }
@@ -163,16 +172,27 @@ impl<'a> Walker<'a> {
         let end = match start {
             Start::Nic(cfg) => {
                 self.region = self.cfg_region(cfg);
-                self.push_hop(HopKind::Source, self.m.ipconfigs[cfg as usize].id.clone(), Some(self.f.src));
+                self.push_hop(
+                    HopKind::Source,
+                    self.m.ipconfigs[cfg as usize].id.clone(),
+                    Some(self.f.src),
+                );
                 if self.mode == Mode::Forward {
                     self.check_running(cfg, true);
                 }
                 self.send_from_nic(cfg)
             }
             Start::Site { conn, lng } => {
-                self.push_hop(HopKind::OnPremises, self.m.lngs[lng as usize].id.clone(), Some(self.f.src));
+                self.push_hop(
+                    HopKind::OnPremises,
+                    self.m.lngs[lng as usize].id.clone(),
+                    Some(self.f.src),
+                );
                 let c = &self.m.conns[conn as usize];
-                self.note(Decision::Note(format!("enters Azure through connection {}", c.id)));
+                self.note(Decision::Note(format!(
+                    "enters Azure through connection {}",
+                    c.id
+                )));
                 match c.gw1 {
                     Some(gw) => {
                         self.region = self.m.gateways[gw as usize].location.clone();
@@ -180,7 +200,11 @@ impl<'a> Walker<'a> {
                         self.at_gateway(gw)
                     }
                     None => {
-                        self.block(fixes::broken("NoGateway", &c.id, "the connection names no known virtual network gateway"));
+                        self.block(fixes::broken(
+                            "NoGateway",
+                            &c.id,
+                            "the connection names no known virtual network gateway",
+                        ));
                         End::Dropped
                     }
                 }
@@ -213,9 +237,18 @@ impl<'a> Walker<'a> {
 
     fn key_for(&self, cfg: Ix, src: u32, dst: u32) -> crate::classifier::Key {
         let s = self.m.ipconfigs[cfg as usize].subnet;
-        let view = s.and_then(|s| self.p.subnets.get(s as usize)).map(|x| &x.view);
+        let view = s
+            .and_then(|s| self.p.subnets.get(s as usize))
+            .map(|x| &x.view);
         let empty = crate::tags::VnetView::default();
-        self.p.key(view.unwrap_or(&empty), self.f.proto, src, self.f.sport, dst, self.f.dport)
+        self.p.key(
+            view.unwrap_or(&empty),
+            self.f.proto,
+            src,
+            self.f.sport,
+            dst,
+            self.f.dport,
+        )
     }
 
     /// NSGs of the NIC of `cfg` in one direction (skipped statefully on the return leg).
@@ -240,12 +273,23 @@ impl<'a> Walker<'a> {
             let rule = pos.map(|p| &n.rules[p as usize]);
             self.note(Decision::SecurityRule {
                 nsg_id: n.id.clone(),
-                rule_name: rule.map(|r| r.qualified_name()).unwrap_or_else(|| "(no rule matched)".into()),
+                rule_name: rule
+                    .map(|r| r.qualified_name())
+                    .unwrap_or_else(|| "(no rule matched)".into()),
                 direction: dir,
                 access: if *allow { Access::Allow } else { Access::Deny },
             });
             if !allow {
-                self.block(fixes::nsg_denied(self.m, *nsg, rule, dir, self.f, src, dst, &self.m.nics[nic as usize].id));
+                self.block(fixes::nsg_denied(
+                    self.m,
+                    *nsg,
+                    rule,
+                    dir,
+                    self.f,
+                    src,
+                    dst,
+                    &self.m.nics[nic as usize].id,
+                ));
             } else if let Some(r) = rule {
                 self.warn_vnet_tag_default_route(cfg, r, dir, src, dst);
             }
@@ -255,15 +299,31 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn warn_vnet_tag_default_route(&mut self, cfg: Ix, r: &Rule, dir: Direction, src: u32, dst: u32) {
+    fn warn_vnet_tag_default_route(
+        &mut self,
+        cfg: Ix,
+        r: &Rule,
+        dir: Direction,
+        src: u32,
+        dst: u32,
+    ) {
         if !r.is_default || !r.name.starts_with("AllowVnet") {
             return;
         }
-        let Some(s) = self.m.ipconfigs[cfg as usize].subnet else { return };
+        let Some(s) = self.m.ipconfigs[cfg as usize].subnet else {
+            return;
+        };
         let view = &self.p.subnets[s as usize].view;
-        let Some(route) = view.default_udr.clone() else { return };
+        let Some(route) = view.default_udr.clone() else {
+            return;
+        };
         let other = if dir == Direction::Inbound { src } else { dst };
-        let without: Vec<Pfx> = view.prefixes.iter().copied().filter(|p| *p != Pfx::DEFAULT).collect();
+        let without: Vec<Pfx> = view
+            .prefixes
+            .iter()
+            .copied()
+            .filter(|p| *p != Pfx::DEFAULT)
+            .collect();
         if !without.iter().any(|p| p.contains_ip(other)) {
             let w = fixes::vnet_tag_default_route(&route, r, other);
             if !self.warnings.contains(&w) {
@@ -281,7 +341,11 @@ impl<'a> Walker<'a> {
         let (src, dst) = (self.f.src, self.f.dst);
         self.nsgs(cfg, Direction::Outbound, src, dst);
         let Some(subnet) = self.m.ipconfigs[cfg as usize].subnet else {
-            self.block(fixes::broken("NoSubnet", &self.m.ipconfigs[cfg as usize].id, "the IP configuration is in no known subnet"));
+            self.block(fixes::broken(
+                "NoSubnet",
+                &self.m.ipconfigs[cfg as usize].id,
+                "the IP configuration is in no known subnet",
+            ));
             return End::Dropped;
         };
         self.route(subnet, Sender::Nic(cfg))
@@ -322,7 +386,10 @@ impl<'a> Walker<'a> {
                 self.deliver(vnet)
             }
             (_, NextHopType::VirtualAppliance) => {
-                let ip = row.next_hop_ips(self.m).first().and_then(|s| s.parse::<Ipv4Addr>().ok());
+                let ip = row
+                    .next_hop_ips(self.m)
+                    .first()
+                    .and_then(|s| s.parse::<Ipv4Addr>().ok());
                 self.via_appliance(subnet, sender, ip, row.route_table_id(self.m))
             }
             (Origin::Gateway { gateway, .. }, _) => {
@@ -338,7 +405,11 @@ impl<'a> Walker<'a> {
             },
             (_, NextHopType::Internet) => self.out_to_internet(sender),
             (_, NextHopType::VNetPeering | NextHopType::VNetGlobalPeering) => {
-                self.block(fixes::broken("NoRoute", &self.m.subnets[subnet as usize].id, "a peering route without its link"));
+                self.block(fixes::broken(
+                    "NoRoute",
+                    &self.m.subnets[subnet as usize].id,
+                    "a peering route without its link",
+                ));
                 End::Dropped
             }
         }
@@ -353,7 +424,8 @@ impl<'a> Walker<'a> {
             return false;
         };
         let reverse = self.m.link_between(remote, local);
-        let forwarded = matches!(sender, Sender::Nic(_)) && !self.m.vnet_contains(local, self.f.src);
+        let forwarded =
+            matches!(sender, Sender::Nic(_)) && !self.m.vnet_contains(local, self.f.src);
         let mut allowed = true;
         let mut reason = "peering Connected".to_string();
         if forwarded {
@@ -362,7 +434,9 @@ impl<'a> Walker<'a> {
                 "forwarded traffic (source {} is outside {}): allowForwardedTraffic on {} is {}",
                 ip4(self.f.src),
                 self.m.vnets[local as usize].name,
-                reverse.map(|r| self.m.links[r as usize].id.as_str()).unwrap_or("(no reverse link)"),
+                reverse
+                    .map(|r| self.m.links[r as usize].id.as_str())
+                    .unwrap_or("(no reverse link)"),
                 ok
             );
             if !ok {
@@ -379,8 +453,13 @@ impl<'a> Walker<'a> {
                 .subnet_in_vnet(remote, ip4(self.f.dst))
                 .map(|s| self.m.subnets[s as usize].name.clone())
                 .unwrap_or_default();
-            let in_scope = l.local_subnet_names.iter().any(|n| n.eq_ignore_ascii_case(from))
-                && l.remote_subnet_names.iter().any(|n| n.eq_ignore_ascii_case(&to));
+            let in_scope = l
+                .local_subnet_names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(from))
+                && l.remote_subnet_names
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(&to));
             if !in_scope {
                 allowed = false;
                 self.block(fixes::subnet_peering_scope(l, from, &to));
@@ -412,7 +491,11 @@ impl<'a> Walker<'a> {
 
     /// The final NIC: inbound NSGs (seeing `src`/`dst` after any NAT), power state.
     fn arrive(&mut self, cfg: Ix, src: u32, dst: u32) -> End {
-        self.push_hop(HopKind::Destination, self.m.ipconfigs[cfg as usize].id.clone(), Some(dst));
+        self.push_hop(
+            HopKind::Destination,
+            self.m.ipconfigs[cfg as usize].id.clone(),
+            Some(dst),
+        );
         if self.mode == Mode::Forward {
             self.check_running(cfg, false);
         }
@@ -420,25 +503,52 @@ impl<'a> Walker<'a> {
         End::Nic(cfg)
     }
 
-    fn via_appliance(&mut self, subnet: Ix, sender: Sender, ip: Option<Ipv4Addr>, table: Option<String>) -> End {
+    fn via_appliance(
+        &mut self,
+        subnet: Ix,
+        sender: Sender,
+        ip: Option<Ipv4Addr>,
+        table: Option<String>,
+    ) -> End {
         let Some(ip) = ip else {
-            self.block(fixes::appliance_unreachable(self.m, table.as_deref(), None, "the route has no next hop address"));
+            self.block(fixes::appliance_unreachable(
+                self.m,
+                table.as_deref(),
+                None,
+                "the route has no next hop address",
+            ));
             return End::Dropped;
         };
         let plane = self.p.subnets[subnet as usize].clone();
         let vnet = self.m.subnets[subnet as usize].vnet;
         // The appliance must be directly reachable: in this VNet or a peered one.
-        let target_vnet = match plane.lpm.lookup(u32::from(ip)).map(|r| &plane.rows[r as usize].origin) {
+        let target_vnet = match plane
+            .lpm
+            .lookup(u32::from(ip))
+            .map(|r| &plane.rows[r as usize].origin)
+        {
             Some(Origin::VnetLocal) => Some((vnet, None)),
-            Some(Origin::Peering { link }) => self.m.links[*link as usize].remote.map(|r| (r, Some(*link))),
+            Some(Origin::Peering { link }) => self.m.links[*link as usize]
+                .remote
+                .map(|r| (r, Some(*link))),
             _ => None,
         };
         let Some((tv, via)) = target_vnet else {
-            self.block(fixes::appliance_unreachable(self.m, table.as_deref(), Some(ip), "it is neither in this virtual network nor in a peered one"));
+            self.block(fixes::appliance_unreachable(
+                self.m,
+                table.as_deref(),
+                Some(ip),
+                "it is neither in this virtual network nor in a peered one",
+            ));
             return End::Dropped;
         };
         let Some(&cfg) = self.p.by_ip.get(&(tv, u32::from(ip))) else {
-            self.block(fixes::appliance_unreachable(self.m, table.as_deref(), Some(ip), "no network interface has this address"));
+            self.block(fixes::appliance_unreachable(
+                self.m,
+                table.as_deref(),
+                Some(ip),
+                "no network interface has this address",
+            ));
             return End::Dropped;
         };
         if let Some(link) = via {
@@ -457,7 +567,11 @@ impl<'a> Walker<'a> {
             self.block(fixes::loop_detected(&self.m.ipconfigs[cfg as usize].id));
             return End::Dropped;
         }
-        self.push_hop(HopKind::VirtualAppliance, self.m.ipconfigs[cfg as usize].id.clone(), Some(u32::from(ip)));
+        self.push_hop(
+            HopKind::VirtualAppliance,
+            self.m.ipconfigs[cfg as usize].id.clone(),
+            Some(u32::from(ip)),
+        );
         self.rtt += NVA_MS;
         self.nvas.push(nic);
         self.check_running(cfg, false);
@@ -470,7 +584,9 @@ impl<'a> Walker<'a> {
         if !fwd {
             self.block(fixes::ip_forwarding(&self.m.nics[nic as usize]));
         }
-        self.note(Decision::Note("the appliance forwards the packet unchanged (source address kept)".into()));
+        self.note(Decision::Note(
+            "the appliance forwards the packet unchanged (source address kept)".into(),
+        ));
         self.send_from_nic(cfg)
     }
 
@@ -498,17 +614,25 @@ impl<'a> Walker<'a> {
             return End::Dropped;
         }
         let g = &self.m.gateways[gw as usize];
-        self.push_hop(HopKind::VirtualNetworkGateway, g.id.clone(), g.ips.first().map(|i| u32::from(*i)));
+        self.push_hop(
+            HopKind::VirtualNetworkGateway,
+            g.id.clone(),
+            g.ips.first().map(|i| u32::from(*i)),
+        );
         self.rtt += GATEWAY_MS;
         let Some(sn) = self.m.gateway_subnet(gw) else {
             self.block(fixes::no_route(self.m, 0, self.f.dst, None));
             return End::Dropped;
         };
         let plane = self.p.subnets[sn as usize].clone();
-        let row = plane.lpm.lookup(self.f.dst).map(|r| &plane.rows[r as usize]);
+        let row = plane
+            .lpm
+            .lookup(self.f.dst)
+            .map(|r| &plane.rows[r as usize]);
         let local = row.is_some_and(|r| {
             matches!(r.origin, Origin::VnetLocal | Origin::Peering { .. })
-                || (matches!(r.origin, Origin::User { .. }) && r.hop != NextHopType::VirtualNetworkGateway)
+                || (matches!(r.origin, Origin::User { .. })
+                    && r.hop != NextHopType::VirtualNetworkGateway)
         });
         if local {
             return self.route(sn, Sender::Gateway);
@@ -519,16 +643,29 @@ impl<'a> Walker<'a> {
             .max_by_key(|p| p.pfx.len);
         match best {
             Some(p) => {
-                self.note(Decision::Note(format!("the gateway's route {} leads out through its connection", p.pfx)));
+                self.note(Decision::Note(format!(
+                    "the gateway's route {} leads out through its connection",
+                    p.pfx
+                )));
                 match p.egress {
                     Egress::Site { conn, lng } => {
-                        self.note(Decision::Note(format!("sent into the tunnel of connection {}", self.m.conns[conn as usize].id)));
-                        self.push_hop(HopKind::OnPremises, self.m.lngs[lng as usize].id.clone(), Some(self.f.dst));
+                        self.note(Decision::Note(format!(
+                            "sent into the tunnel of connection {}",
+                            self.m.conns[conn as usize].id
+                        )));
+                        self.push_hop(
+                            HopKind::OnPremises,
+                            self.m.lngs[lng as usize].id.clone(),
+                            Some(self.f.dst),
+                        );
                         self.rtt += ON_PREMISES_RTT_MS / 2.0;
                         End::Site { lng }
                     }
                     Egress::Vnet2Vnet { conn, remote_gw } => {
-                        self.note(Decision::Note(format!("sent to the peer gateway through connection {}", self.m.conns[conn as usize].id)));
+                        self.note(Decision::Note(format!(
+                            "sent to the peer gateway through connection {}",
+                            self.m.conns[conn as usize].id
+                        )));
                         let loc = self.m.gateways[remote_gw as usize].location.clone();
                         self.move_to(&loc);
                         self.at_gateway(remote_gw)
@@ -547,7 +684,10 @@ impl<'a> Walker<'a> {
         let mut snat = self.f.src;
         if let Sender::Nic(cfg) = sender {
             let c = &self.m.ipconfigs[cfg as usize];
-            match c.public_ip.and_then(|p| self.m.public_ips[p as usize].address) {
+            match c
+                .public_ip
+                .and_then(|p| self.m.public_ips[p as usize].address)
+            {
                 Some(pip) => snat = u32::from(pip),
                 None => {
                     let sn = c.subnet.map(|s| &self.m.subnets[s as usize]);
@@ -586,7 +726,11 @@ impl<'a> Walker<'a> {
     fn via_public_ip(&mut self, cfg: Ix, src: u32) -> End {
         let c = &self.m.ipconfigs[cfg as usize];
         let Some(private) = c.ip else {
-            self.block(fixes::broken("NoDestination", &c.id, "the IP configuration has no private IPv4 address"));
+            self.block(fixes::broken(
+                "NoDestination",
+                &c.id,
+                "the IP configuration has no private IPv4 address",
+            ));
             return End::Dropped;
         };
         let loc = self.cfg_region(cfg);
@@ -595,11 +739,19 @@ impl<'a> Walker<'a> {
             let pip = &self.m.public_ips[p as usize];
             let nic = &self.m.nics[c.nic as usize];
             let subnet_nsg = c.subnet.and_then(|s| self.m.subnets[s as usize].nsg);
-            if pip.standard && nic.nsg.is_none() && subnet_nsg.is_none() && self.mode == Mode::Forward {
+            if pip.standard
+                && nic.nsg.is_none()
+                && subnet_nsg.is_none()
+                && self.mode == Mode::Forward
+            {
                 self.block(fixes::standard_pip_closed(pip, nic));
             }
         }
-        self.note(Decision::Note(format!("public IP {} translated to {}", ip4(self.f.dst), private)));
+        self.note(Decision::Note(format!(
+            "public IP {} translated to {}",
+            ip4(self.f.dst),
+            private
+        )));
         self.arrive(cfg, src, u32::from(private))
     }
 }

@@ -10,13 +10,21 @@ use vnetlab_dataplane::*;
 
 fn entry_strategy() -> impl Strategy<Value = Entry> {
     // Addresses from a small pool so that prefixes nest and collide often.
-    (0u32..16, 0u8..=32, any::<bool>(), any::<bool>(), any::<bool>(), 0u32..1000).prop_map(|(a, len, bgp, vnet, ovr, row)| Entry {
-        pfx: Pfx::new(0x0A00_0000 | (a << 20) | (a << 9), len).unwrap_or(Pfx::DEFAULT),
-        row,
-        bgp,
-        vnet_or_peering: vnet && !bgp,
-        bgp_override: ovr && !bgp && !vnet,
-    })
+    (
+        0u32..16,
+        0u8..=32,
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        0u32..1000,
+    )
+        .prop_map(|(a, len, bgp, vnet, ovr, row)| Entry {
+            pfx: Pfx::new(0x0A00_0000 | (a << 20) | (a << 9), len).unwrap_or(Pfx::DEFAULT),
+            row,
+            bgp,
+            vnet_or_peering: vnet && !bgp,
+            bgp_override: ovr && !bgp && !vnet,
+        })
 }
 
 proptest! {
@@ -62,10 +70,26 @@ fn mutate(mut recs: Vec<Value>, seed: u64) -> Vec<Value> {
                     }
                 }
             }
-            2 => recs[i]["properties"]["peeringState"] = Value::from(["Initiated", "Disconnected", "Connected"][rng.below(3) as usize]),
-            3 => recs[i]["properties"]["nextHopType"] = Value::from(["None", "VnetLocal", "Internet", "VirtualNetworkGateway", "VirtualAppliance"][rng.below(5) as usize]),
+            2 => {
+                recs[i]["properties"]["peeringState"] =
+                    Value::from(["Initiated", "Disconnected", "Connected"][rng.below(3) as usize])
+            }
+            3 => {
+                recs[i]["properties"]["nextHopType"] = Value::from(
+                    [
+                        "None",
+                        "VnetLocal",
+                        "Internet",
+                        "VirtualNetworkGateway",
+                        "VirtualAppliance",
+                    ][rng.below(5) as usize],
+                )
+            }
             4 => recs[i]["vnetlabInternal"] = serde_json::json!({ "powerState": "deallocated" }),
-            _ => recs[i]["properties"]["remoteAddressSpace"] = serde_json::json!({ "addressPrefixes": ["10.99.0.0/16"] }),
+            _ => {
+                recs[i]["properties"]["remoteAddressSpace"] =
+                    serde_json::json!({ "addressPrefixes": ["10.99.0.0/16"] })
+            }
         }
     }
     recs
@@ -74,7 +98,9 @@ fn mutate(mut recs: Vec<Value>, seed: u64) -> Vec<Value> {
 fn flows(dp: &DataPlane, e: &Estate, seed: u64, n: usize) -> Vec<(String, Flow)> {
     let mut rng = Rng::new(seed);
     let nics = e.nic_ids();
-    let addrs: Vec<Ipv4Addr> = (0..dp.nic_count()).filter_map(|i| dp.nic_handle_at(i).and_then(|h| dp.nic_address(h))).collect();
+    let addrs: Vec<Ipv4Addr> = (0..dp.nic_count())
+        .filter_map(|i| dp.nic_handle_at(i).and_then(|h| dp.nic_address(h)))
+        .collect();
     let mut out = Vec::new();
     for _ in 0..n {
         if nics.is_empty() {
@@ -88,7 +114,13 @@ fn flows(dp: &DataPlane, e: &Estate, seed: u64, n: usize) -> Vec<(String, Flow)>
             _ => Ipv4Addr::new(10, 16, 0, 4),
         };
         let protocol = [Protocol::Tcp, Protocol::Udp, Protocol::Icmp][rng.below(3) as usize];
-        let flow = Flow { protocol, src: IpAddr::V4(Ipv4Addr::UNSPECIFIED), src_port: 1024 + rng.below(60000) as u16, dst: IpAddr::V4(dst), dst_port: [22, 80, 443, 53, rng.below(65535) as u16][rng.below(5) as usize] };
+        let flow = Flow {
+            protocol,
+            src: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            src_port: 1024 + rng.below(60000) as u16,
+            dst: IpAddr::V4(dst),
+            dst_port: [22, 80, 443, 53, rng.below(65535) as u16][rng.below(5) as usize],
+        };
         out.push((nic, flow));
     }
     out

@@ -8,7 +8,9 @@ use vnetlab_dataplane::*;
 fn answers(dp: &DataPlane, e: &Estate, seed: u64) -> Vec<String> {
     let mut out = Vec::new();
     let mut rng = Rng::new(seed);
-    let addrs: Vec<Ipv4Addr> = (0..dp.nic_count()).filter_map(|i| dp.nic_address(dp.nic_handle_at(i)?)).collect();
+    let addrs: Vec<Ipv4Addr> = (0..dp.nic_count())
+        .filter_map(|i| dp.nic_address(dp.nic_handle_at(i)?))
+        .collect();
     for nic in e.nic_ids() {
         out.push(format!("{:?}", dp.effective_routes(&nic)));
         out.push(format!("{:?}", dp.effective_security_groups(&nic)));
@@ -17,8 +19,22 @@ fn answers(dp: &DataPlane, e: &Estate, seed: u64) -> Vec<String> {
             let dst = addrs[rng.below(addrs.len() as u64) as usize];
             let port = [22u16, 80, 443, rng.below(65535) as u16][rng.below(4) as usize];
             let src = dp.nic_address(h).unwrap_or(Ipv4Addr::UNSPECIFIED);
-            out.push(format!("{:?}", dp.fast_verdict(h, Protocol::Tcp, src, 40000, dst, port)));
-            let w = dp.walk(&Endpoint::Nic { nic_id: nic.clone() }, Flow { protocol: Protocol::Tcp, src: IpAddr::V4(Ipv4Addr::UNSPECIFIED), src_port: 40000, dst: IpAddr::V4(dst), dst_port: port });
+            out.push(format!(
+                "{:?}",
+                dp.fast_verdict(h, Protocol::Tcp, src, 40000, dst, port)
+            ));
+            let w = dp.walk(
+                &Endpoint::Nic {
+                    nic_id: nic.clone(),
+                },
+                Flow {
+                    protocol: Protocol::Tcp,
+                    src: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                    src_port: 40000,
+                    dst: IpAddr::V4(dst),
+                    dst_port: port,
+                },
+            );
             out.push(format!("{:?}", w.map(|w| (w.delivered, w.blockers))));
         }
     }
@@ -41,7 +57,9 @@ fn check(change: impl Fn(&mut Vec<Value>) -> Vec<String>) {
 }
 
 fn find<'a>(recs: &'a mut [Value], id_suffix: &str) -> &'a mut Value {
-    recs.iter_mut().find(|r| r["id"].as_str().is_some_and(|i| i.ends_with(id_suffix))).unwrap()
+    recs.iter_mut()
+        .find(|r| r["id"].as_str().is_some_and(|i| i.ends_with(id_suffix)))
+        .unwrap()
 }
 
 #[test]
@@ -70,7 +88,10 @@ fn after_a_rule_change_and_a_new_rule() {
 #[test]
 fn after_a_peering_change() {
     check(|recs| {
-        let r = find(recs, "/virtualNetworks/spoke1/virtualNetworkPeerings/to-hub0");
+        let r = find(
+            recs,
+            "/virtualNetworks/spoke1/virtualNetworkPeerings/to-hub0",
+        );
         r["properties"]["peeringState"] = json!("Disconnected");
         vec![r["id"].as_str().unwrap().to_string()]
     });
@@ -79,10 +100,20 @@ fn after_a_peering_change() {
 #[test]
 fn after_an_asg_membership_change_and_a_deleted_route_table() {
     check(|recs| {
-        let c = find(recs, "/networkInterfaces/spoke0-nic0/ipConfigurations/ipconfig1");
+        let c = find(
+            recs,
+            "/networkInterfaces/spoke0-nic0/ipConfigurations/ipconfig1",
+        );
         c["properties"]["applicationSecurityGroups"] = json!([]);
         let cid = c["id"].as_str().unwrap().to_string();
-        let rt = recs.iter().position(|r| r["id"].as_str().is_some_and(|i| i.ends_with("/routeTables/rt1"))).unwrap();
+        let rt = recs
+            .iter()
+            .position(|r| {
+                r["id"]
+                    .as_str()
+                    .is_some_and(|i| i.ends_with("/routeTables/rt1"))
+            })
+            .unwrap();
         let rid = recs.remove(rt)["id"].as_str().unwrap().to_string();
         vec![cid, rid]
     });
@@ -93,6 +124,9 @@ fn after_a_gateway_connection_change_and_an_unknown_type() {
     check(|recs| {
         let c = find(recs, "/connections/hub0-onprem");
         c["properties"]["connectionStatus"] = json!("NotConnected");
-        vec![c["id"].as_str().unwrap().to_string(), "/subscriptions/x/resourceGroups/y/providers/Microsoft.Foo/bars/z".into()]
+        vec![
+            c["id"].as_str().unwrap().to_string(),
+            "/subscriptions/x/resourceGroups/y/providers/Microsoft.Foo/bars/z".into(),
+        ]
     });
 }

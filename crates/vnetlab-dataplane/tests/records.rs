@@ -16,12 +16,27 @@ fn rendered() -> Vec<Value> {
     let recs = stored();
     let embed = [
         ("Microsoft.Network/virtualNetworks/subnets", "subnets"),
-        ("Microsoft.Network/virtualNetworks/virtualNetworkPeerings", "virtualNetworkPeerings"),
-        ("Microsoft.Network/networkSecurityGroups/securityRules", "securityRules"),
-        ("Microsoft.Network/networkSecurityGroups/defaultSecurityRules", "defaultSecurityRules"),
+        (
+            "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+            "virtualNetworkPeerings",
+        ),
+        (
+            "Microsoft.Network/networkSecurityGroups/securityRules",
+            "securityRules",
+        ),
+        (
+            "Microsoft.Network/networkSecurityGroups/defaultSecurityRules",
+            "defaultSecurityRules",
+        ),
         ("Microsoft.Network/routeTables/routes", "routes"),
-        ("Microsoft.Network/networkInterfaces/ipConfigurations", "ipConfigurations"),
-        ("Microsoft.Network/virtualNetworkGateways/ipConfigurations", "ipConfigurations"),
+        (
+            "Microsoft.Network/networkInterfaces/ipConfigurations",
+            "ipConfigurations",
+        ),
+        (
+            "Microsoft.Network/virtualNetworkGateways/ipConfigurations",
+            "ipConfigurations",
+        ),
     ];
     let mut parents: Vec<Value> = recs
         .iter()
@@ -29,14 +44,22 @@ fn rendered() -> Vec<Value> {
         .cloned()
         .collect();
     for r in &recs {
-        let Some((_, key)) = embed.iter().find(|(t, _)| r["type"] == *t) else { continue };
+        let Some((_, key)) = embed.iter().find(|(t, _)| r["type"] == *t) else {
+            continue;
+        };
         let id = r["id"].as_str().unwrap();
         let parent = &id[..id[..id.rfind('/').unwrap()].rfind('/').unwrap()];
-        let p = parents.iter_mut().find(|p| p["id"].as_str() == Some(parent)).unwrap();
+        let p = parents
+            .iter_mut()
+            .find(|p| p["id"].as_str() == Some(parent))
+            .unwrap();
         if p["properties"].get(*key).is_none() {
             p["properties"][*key] = json!([]);
         }
-        p["properties"][*key].as_array_mut().unwrap().push(r.clone());
+        p["properties"][*key]
+            .as_array_mut()
+            .unwrap()
+            .push(r.clone());
     }
     parents
 }
@@ -49,7 +72,16 @@ fn summary(dp: &DataPlane) -> Vec<String> {
     dp.effective_routes(&nic("vm1VMNic"))
         .unwrap()
         .iter()
-        .map(|r| format!("{:?} {} {} {:?} {:?}", r.source, r.active, r.address_prefixes.join(","), r.next_hop_type, r.next_hop_ips))
+        .map(|r| {
+            format!(
+                "{:?} {} {} {:?} {:?}",
+                r.source,
+                r.active,
+                r.address_prefixes.join(","),
+                r.next_hop_type,
+                r.next_hop_ips
+            )
+        })
         .collect()
 }
 
@@ -57,30 +89,87 @@ fn summary(dp: &DataPlane) -> Vec<String> {
 fn stored_records_from_a_cli_session() {
     let e = Estate::from_records(stored()).unwrap();
     let s = e.stats();
-    assert_eq!((s.vnets, s.subnets, s.peering_links, s.nics, s.vms, s.nsgs, s.security_rules, s.route_tables, s.routes), (2, 3, 2, 2, 1, 1, 2, 1, 1));
+    assert_eq!(
+        (
+            s.vnets,
+            s.subnets,
+            s.peering_links,
+            s.nics,
+            s.vms,
+            s.nsgs,
+            s.security_rules,
+            s.route_tables,
+            s.routes
+        ),
+        (2, 3, 2, 2, 1, 1, 2, 1, 1)
+    );
     let dp = DataPlane::compile(&e);
     let rows = summary(&dp);
-    assert!(rows.contains(&"Default true 10.1.0.0/16 VnetLocal []".to_string()), "{rows:#?}");
+    assert!(
+        rows.contains(&"Default true 10.1.0.0/16 VnetLocal []".to_string()),
+        "{rows:#?}"
+    );
     assert!(rows.contains(&"Default true 10.0.0.0/16 VNetPeering []".to_string()));
-    assert!(rows.contains(&"VirtualNetworkGateway true 192.168.0.0/16 VirtualNetworkGateway [\"10.0.255.30\"]".to_string()));
+    assert!(rows.contains(
+        &"VirtualNetworkGateway true 192.168.0.0/16 VirtualNetworkGateway [\"10.0.255.30\"]"
+            .to_string()
+    ));
     assert!(rows.contains(&"Default false 192.168.0.0/16 None []".to_string()));
     assert!(rows.contains(&"User true 10.2.0.0/16 VirtualAppliance [\"10.0.1.4\"]".to_string()));
     // vm1 is deallocated: the NVA's ping gets no answer.
     let w = dp
-        .walk(&Endpoint::Nic { nic_id: nic("nvanic") }, Flow { protocol: Protocol::Icmp, src: "10.0.1.4".parse().unwrap(), src_port: 0, dst: "10.1.1.4".parse().unwrap(), dst_port: 0 })
+        .walk(
+            &Endpoint::Nic {
+                nic_id: nic("nvanic"),
+            },
+            Flow {
+                protocol: Protocol::Icmp,
+                src: "10.0.1.4".parse().unwrap(),
+                src_port: 0,
+                dst: "10.1.1.4".parse().unwrap(),
+                dst_port: 0,
+            },
+        )
         .unwrap();
-    assert!(w.blockers.iter().any(|b| b.kind == "VmNotRunning"), "{:#?}", w.blockers);
+    assert!(
+        w.blockers.iter().any(|b| b.kind == "VmNotRunning"),
+        "{:#?}",
+        w.blockers
+    );
     // r200 denies VirtualNetwork → the ASG the VM's ipconfig is in.
     let v = dp
-        .ip_flow_verify(&nic("vm1VMNic"), Direction::Inbound, Flow { protocol: Protocol::Tcp, src: "10.0.1.4".parse().unwrap(), src_port: 1, dst: "10.1.1.4".parse().unwrap(), dst_port: 22 })
+        .ip_flow_verify(
+            &nic("vm1VMNic"),
+            Direction::Inbound,
+            Flow {
+                protocol: Protocol::Tcp,
+                src: "10.0.1.4".parse().unwrap(),
+                src_port: 1,
+                dst: "10.1.1.4".parse().unwrap(),
+                dst_port: 22,
+            },
+        )
         .unwrap();
     assert_eq!(v.rule_name.as_deref(), Some("securityRules/r200"));
     let v = dp
-        .ip_flow_verify(&nic("vm1VMNic"), Direction::Inbound, Flow { protocol: Protocol::Tcp, src: "10.0.1.4".parse().unwrap(), src_port: 1, dst: "10.1.1.4".parse().unwrap(), dst_port: 444 })
+        .ip_flow_verify(
+            &nic("vm1VMNic"),
+            Direction::Inbound,
+            Flow {
+                protocol: Protocol::Tcp,
+                src: "10.0.1.4".parse().unwrap(),
+                src_port: 1,
+                dst: "10.1.1.4".parse().unwrap(),
+                dst_port: 444,
+            },
+        )
         .unwrap();
     assert_eq!(v.rule_name.as_deref(), Some("securityRules/r100"));
     // The spoke's DNS server 10.0.1.10 is no NIC in the estate: not emulated.
-    assert!(matches!(dp.resolve(&nic("vm1VMNic"), "vm1").unwrap(), DnsAnswer::NoServer { .. }));
+    assert!(matches!(
+        dp.resolve(&nic("vm1VMNic"), "vm1").unwrap(),
+        DnsAnswer::NoServer { .. }
+    ));
 }
 
 #[test]
@@ -103,10 +192,15 @@ fn malformed_records_are_model_errors_and_unknown_types_are_ignored() {
     recs.push(json!({ "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x", "type": "Microsoft.Storage/storageAccounts" }));
     assert!(Estate::from_records(recs).is_ok());
     let mut recs = stored();
-    let v = recs.iter_mut().find(|r| r["type"] == "Microsoft.Network/virtualNetworks").unwrap();
+    let v = recs
+        .iter_mut()
+        .find(|r| r["type"] == "Microsoft.Network/virtualNetworks")
+        .unwrap();
     v["properties"]["addressSpace"]["addressPrefixes"] = json!(["not-a-prefix"]);
     assert!(Estate::from_records(recs).is_err());
-    assert!(Estate::from_records(vec![json!({ "type": "Microsoft.Network/virtualNetworks" })]).is_err());
+    assert!(
+        Estate::from_records(vec![json!({ "type": "Microsoft.Network/virtualNetworks" })]).is_err()
+    );
     assert!(Estate::from_records(vec![json!(42), json!(null), json!({})]).is_ok());
     assert!(Estate::record_types().contains(&"Microsoft.Network/virtualNetworks/subnets"));
 }

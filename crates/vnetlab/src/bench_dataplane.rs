@@ -69,7 +69,8 @@ fn probes(dp: &DataPlane, n: usize, seed: u64) -> Vec<Probe> {
             8 => Ipv4Addr::new(192, 168, rng.below(2) as u8, rng.below(250) as u8),
             _ => Ipv4Addr::from(rng.next_u64() as u32),
         };
-        let proto = [Protocol::Tcp, Protocol::Tcp, Protocol::Udp, Protocol::Icmp][rng.below(4) as usize];
+        let proto =
+            [Protocol::Tcp, Protocol::Tcp, Protocol::Udp, Protocol::Icmp][rng.below(4) as usize];
         let dport = [22, 80, 443, 53, 8080, (1 + rng.below(65000)) as u16][rng.below(6) as usize];
         out.push(Probe {
             nic,
@@ -134,11 +135,14 @@ pub fn run(a: Args) -> ExitCode {
     println!("compile (effective routes as LPM tables for every subnet, NSG layers for every NIC): {:.0} ms (target ≤ 2,000 ms)", compile_s * 1000.0);
 
     // One UDR change: re-point a route of a table used by ten spokes.
-    let Some(route) = records
-        .iter_mut()
-        .find(|r| r["id"].as_str().is_some_and(|i| i.ends_with("/routeTables/rt3/routes/u17")))
-    else {
-        eprintln!("ERROR: the estate has no route rt3/u17 (use --route-tables ≥ 4 --udrs-per-table ≥ 18)");
+    let Some(route) = records.iter_mut().find(|r| {
+        r["id"]
+            .as_str()
+            .is_some_and(|i| i.ends_with("/routeTables/rt3/routes/u17"))
+    }) else {
+        eprintln!(
+            "ERROR: the estate has no route rt3/u17 (use --route-tables ≥ 4 --udrs-per-table ≥ 18)"
+        );
         return ExitCode::from(1);
     };
     route["properties"] = json!({ "addressPrefix": "10.20.0.0/24", "nextHopType": "None" });
@@ -173,7 +177,9 @@ pub fn run(a: Args) -> ExitCode {
     let t = Instant::now();
     let mut acc = 0u64;
     for p in &ps {
-        acc = acc.wrapping_add(u64::from(black_box(dp.lpm_lookup(p.nic, p.dst)).unwrap_or(0)));
+        acc = acc.wrapping_add(u64::from(
+            black_box(dp.lpm_lookup(p.nic, p.dst)).unwrap_or(0),
+        ));
     }
     let lpm_s = t.elapsed().as_secs_f64();
     black_box(acc);
@@ -181,7 +187,9 @@ pub fn run(a: Args) -> ExitCode {
     let t = Instant::now();
     let mut delivered = 0usize;
     for p in &ps {
-        if black_box(dp.fast_verdict(p.nic, p.proto, p.src, p.sport, p.dst, p.dport)) == vnetlab_dataplane::FastVerdict::Delivered {
+        if black_box(dp.fast_verdict(p.nic, p.proto, p.src, p.sport, p.dst, p.dport))
+            == vnetlab_dataplane::FastVerdict::Delivered
+        {
             delivered += 1;
         }
     }
@@ -196,7 +204,9 @@ pub fn run(a: Args) -> ExitCode {
     let t = Instant::now();
     for _ in 0..rounds {
         for p in working {
-            acc = acc.wrapping_add(u64::from(black_box(dp.lpm_lookup(p.nic, p.dst)).unwrap_or(0)));
+            acc = acc.wrapping_add(u64::from(
+                black_box(dp.lpm_lookup(p.nic, p.dst)).unwrap_or(0),
+            ));
         }
     }
     let lpm_warm_s = t.elapsed().as_secs_f64();
@@ -204,7 +214,9 @@ pub fn run(a: Args) -> ExitCode {
     let t = Instant::now();
     for _ in 0..rounds {
         for p in working {
-            black_box(dp.cached_verdict(&mut cache, p.nic, p.proto, p.src, p.sport, p.dst, p.dport));
+            black_box(
+                dp.cached_verdict(&mut cache, p.nic, p.proto, p.src, p.sport, p.dst, p.dport),
+            );
         }
     }
     let warm_s = t.elapsed().as_secs_f64();

@@ -40,19 +40,43 @@ pub fn ip(s: &str) -> IpAddr {
 }
 
 pub fn tcp(src: &str, dst: &str, port: u16) -> Flow {
-    Flow { protocol: Protocol::Tcp, src: ip(src), src_port: 50000, dst: ip(dst), dst_port: port }
+    Flow {
+        protocol: Protocol::Tcp,
+        src: ip(src),
+        src_port: 50000,
+        dst: ip(dst),
+        dst_port: port,
+    }
 }
 
 pub fn udp(src: &str, dst: &str, port: u16) -> Flow {
-    Flow { protocol: Protocol::Udp, src: ip(src), src_port: 50000, dst: ip(dst), dst_port: port }
+    Flow {
+        protocol: Protocol::Udp,
+        src: ip(src),
+        src_port: 50000,
+        dst: ip(dst),
+        dst_port: port,
+    }
 }
 
 pub fn icmp(src: &str, dst: &str) -> Flow {
-    Flow { protocol: Protocol::Icmp, src: ip(src), src_port: 0, dst: ip(dst), dst_port: 0 }
+    Flow {
+        protocol: Protocol::Icmp,
+        src: ip(src),
+        src_port: 0,
+        dst: ip(dst),
+        dst_port: 0,
+    }
 }
 
 pub fn any_src(dst: &str, proto: Protocol, port: u16) -> Flow {
-    Flow { protocol: proto, src: IpAddr::V4(Ipv4Addr::UNSPECIFIED), src_port: 40000, dst: ip(dst), dst_port: port }
+    Flow {
+        protocol: proto,
+        src: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        src_port: 40000,
+        dst: ip(dst),
+        dst_port: port,
+    }
 }
 
 impl B {
@@ -72,18 +96,28 @@ impl B {
     }
 
     pub fn dns_servers(&mut self, vnet: &str, servers: &[&str]) {
-        self.set(&vnet_id(vnet), "/properties/dhcpOptions", json!({ "dnsServers": servers }));
+        self.set(
+            &vnet_id(vnet),
+            "/properties/dhcpOptions",
+            json!({ "dnsServers": servers }),
+        );
     }
 
     pub fn subnet(&mut self, vnet: &str, name: &str, prefix: &str) -> String {
         let id = subnet_id(vnet, name);
-        self.push(json!({ "id": id, "name": name, "type": "Microsoft.Network/virtualNetworks/subnets",
-            "properties": { "addressPrefix": prefix } }));
+        self.push(
+            json!({ "id": id, "name": name, "type": "Microsoft.Network/virtualNetworks/subnets",
+            "properties": { "addressPrefix": prefix } }),
+        );
         id
     }
 
     pub fn find(&mut self, id: &str) -> &mut Value {
-        let i = self.recs.iter().position(|r| r["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(id))).unwrap_or_else(|| panic!("no record {id}"));
+        let i = self
+            .recs
+            .iter()
+            .position(|r| r["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(id)))
+            .unwrap_or_else(|| panic!("no record {id}"));
         &mut self.recs[i]
     }
 
@@ -105,12 +139,17 @@ impl B {
     }
 
     pub fn remove(&mut self, id: &str) {
-        self.recs.retain(|r| !r["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(id)));
+        self.recs
+            .retain(|r| !r["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(id)));
     }
 
     pub fn associate(&mut self, subnet: &str, nsg: Option<&str>, rt: Option<&str>) {
         if let Some(n) = nsg {
-            self.set(subnet, "/properties/networkSecurityGroup", json!({ "id": nsg_id(n) }));
+            self.set(
+                subnet,
+                "/properties/networkSecurityGroup",
+                json!({ "id": nsg_id(n) }),
+            );
         }
         if let Some(t) = rt {
             self.set(subnet, "/properties/routeTable", json!({ "id": rt_id(t) }));
@@ -144,7 +183,18 @@ impl B {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn rule(&mut self, nsg: &str, name: &str, prio: u32, dir: &str, access: &str, proto: &str, src: &str, dst: &str, dport: &str) {
+    pub fn rule(
+        &mut self,
+        nsg: &str,
+        name: &str,
+        prio: u32,
+        dir: &str,
+        access: &str,
+        proto: &str,
+        src: &str,
+        dst: &str,
+        dport: &str,
+    ) {
         self.push(json!({ "id": format!("{}/securityRules/{name}", nsg_id(nsg)), "name": name,
             "type": "Microsoft.Network/networkSecurityGroups/securityRules",
             "properties": { "priority": prio, "direction": dir, "access": access, "protocol": proto,
@@ -158,7 +208,14 @@ impl B {
         id
     }
 
-    pub fn route(&mut self, rt: &str, name: &str, prefix: &str, hop: &str, hop_ip: Option<&str>) -> String {
+    pub fn route(
+        &mut self,
+        rt: &str,
+        name: &str,
+        prefix: &str,
+        hop: &str,
+        hop_ip: Option<&str>,
+    ) -> String {
         let id = format!("{}/routes/{name}", rt_id(rt));
         let mut p = json!({ "addressPrefix": prefix, "nextHopType": hop });
         if let Some(i) = hop_ip {
@@ -194,7 +251,11 @@ impl B {
     }
 
     pub fn nic_nsg(&mut self, nic: &str, nsg: &str) {
-        self.set(&nic_id(nic), "/properties/networkSecurityGroup", json!({ "id": nsg_id(nsg) }));
+        self.set(
+            &nic_id(nic),
+            "/properties/networkSecurityGroup",
+            json!({ "id": nsg_id(nsg) }),
+        );
     }
 
     pub fn gateway(&mut self, name: &str, vnet: &str, gw_ip: &str) -> String {
@@ -202,9 +263,11 @@ impl B {
         let loc = self.find(&vnet_id(vnet))["location"].clone();
         self.push(json!({ "id": id, "name": name, "type": "Microsoft.Network/virtualNetworkGateways", "location": loc,
             "properties": { "gatewayType": "Vpn", "vpnType": "RouteBased", "enableBgp": false, "bgpSettings": { "asn": 65515, "bgpPeeringAddress": gw_ip } } }));
-        self.push(json!({ "id": format!("{id}/ipConfigurations/default"), "name": "default",
+        self.push(
+            json!({ "id": format!("{id}/ipConfigurations/default"), "name": "default",
             "type": "Microsoft.Network/virtualNetworkGateways/ipConfigurations",
-            "properties": { "subnet": { "id": subnet_id(vnet, "GatewaySubnet") } } }));
+            "properties": { "subnet": { "id": subnet_id(vnet, "GatewaySubnet") } } }),
+        );
         id
     }
 
@@ -236,7 +299,11 @@ pub fn table(dp: &DataPlane, nic: &str) -> Vec<(String, String, String, String, 
         .map(|r| {
             (
                 format!("{:?}", r.source),
-                if r.active { "Active".into() } else { "Invalid".into() },
+                if r.active {
+                    "Active".into()
+                } else {
+                    "Invalid".into()
+                },
                 r.address_prefixes.join(","),
                 r.next_hop_type.as_effective_route_str().to_string(),
                 r.next_hop_ips.join(","),
@@ -245,16 +312,29 @@ pub fn table(dp: &DataPlane, nic: &str) -> Vec<(String, String, String, String, 
         .collect()
 }
 
-pub fn has_row(dp: &DataPlane, nic: &str, source: &str, state: &str, prefix: &str, hop: &str) -> bool {
-    table(dp, nic).iter().any(|r| r.0 == source && r.1 == state && r.2 == prefix && r.3 == hop)
+pub fn has_row(
+    dp: &DataPlane,
+    nic: &str,
+    source: &str,
+    state: &str,
+    prefix: &str,
+    hop: &str,
+) -> bool {
+    table(dp, nic)
+        .iter()
+        .any(|r| r.0 == source && r.1 == state && r.2 == prefix && r.3 == hop)
 }
 
 pub fn print_table(dp: &DataPlane, nic: &str) -> String {
-    table(dp, nic).iter().map(|r| format!("{} {} {} {} {}\n", r.0, r.1, r.2, r.3, r.4)).collect()
+    table(dp, nic)
+        .iter()
+        .map(|r| format!("{} {} {} {} {}\n", r.0, r.1, r.2, r.3, r.4))
+        .collect()
 }
 
 pub fn walk_vm(dp: &DataPlane, vm: &str, flow: Flow) -> Walk {
-    dp.walk(&Endpoint::Vm { vm_id: vm_id(vm) }, flow).expect("walk")
+    dp.walk(&Endpoint::Vm { vm_id: vm_id(vm) }, flow)
+        .expect("walk")
 }
 
 pub fn kinds(w: &Walk) -> Vec<String> {
