@@ -38,12 +38,23 @@ const KEYS: &[&str] = &["name", "from", "to", "gb_per_month", "protocol", "port"
 
 pub fn parse(text: &str) -> Result<Vec<Demand>, String> {
     let doc = crate::yaml::parse(text)?;
-    let top = doc.as_object().ok_or("the file must be a mapping with a 'traffic' list")?;
+    let top = doc
+        .as_object()
+        .ok_or("the file must be a mapping with a 'traffic' list")?;
     check_keys(top, &["traffic"], "the file")?;
-    let list = top.get("traffic").and_then(Value::as_array).ok_or("the file has no 'traffic' list")?;
+    let list = top
+        .get("traffic")
+        .and_then(Value::as_array)
+        .ok_or("the file has no 'traffic' list")?;
     let mut out = Vec::new();
     for (i, item) in list.iter().enumerate() {
-        let m = item.as_object().ok_or_else(|| format!("traffic {}: must be a mapping of {}", i + 1, KEYS.join(", ")))?;
+        let m = item.as_object().ok_or_else(|| {
+            format!(
+                "traffic {}: must be a mapping of {}",
+                i + 1,
+                KEYS.join(", ")
+            )
+        })?;
         let label = match m.get("name").and_then(scalar) {
             Some(n) => format!("traffic {} ('{n}')", i + 1),
             None => format!("traffic {}", i + 1),
@@ -57,7 +68,11 @@ pub fn parse(text: &str) -> Result<Vec<Demand>, String> {
             .and_then(Value::as_f64)
             .filter(|g| g.is_finite() && *g >= 0.0)
             .ok_or_else(|| format!("{label}: 'gb_per_month' must be a number of GB (0 or more)"))?;
-        let selection = Selection::parse(Some(field("protocol").as_deref().unwrap_or("Tcp")), field("port").as_deref()).map_err(|e| format!("{label}: {e}"))?;
+        let selection = Selection::parse(
+            Some(field("protocol").as_deref().unwrap_or("Tcp")),
+            field("port").as_deref(),
+        )
+        .map_err(|e| format!("{label}: {e}"))?;
         crate::endpoint::Spec::parse(&from).map_err(|e| format!("{label}: from: {e}"))?;
         crate::endpoint::Spec::parse(&to).map_err(|e| format!("{label}: to: {e}"))?;
         out.push(Demand {
@@ -106,16 +121,28 @@ pub struct CostReport {
 }
 
 fn vnet_region(v: &Verifier, vnet_id: &str) -> String {
-    v.inv.vnet_ix(vnet_id).map(|i| v.inv.vnets[i].location.clone()).unwrap_or_default()
+    v.inv
+        .vnet_ix(vnet_id)
+        .map(|i| v.inv.vnets[i].location.clone())
+        .unwrap_or_default()
 }
 
 pub fn estimate(v: &Verifier, demands: &[Demand]) -> Result<CostReport, String> {
-    let prober = Prober::new(&v.dp, &v.inv);
+    let prober = Prober::of(v);
     let mut out = Vec::new();
     for d in demands {
-        let from = v.endpoint(&d.from).map_err(|e| format!("{}: from: {e}", d.name))?;
-        let to = v.endpoint(&d.to).map_err(|e| format!("{}: to: {e}", d.name))?;
-        let pairs: Vec<_> = from.members.iter().flat_map(|&s| to.members.iter().map(move |&t| (s, t))).filter(|(s, t)| s != t).collect();
+        let from = v
+            .endpoint(&d.from)
+            .map_err(|e| format!("{}: from: {e}", d.name))?;
+        let to = v
+            .endpoint(&d.to)
+            .map_err(|e| format!("{}: to: {e}", d.name))?;
+        let pairs: Vec<_> = from
+            .members
+            .iter()
+            .flat_map(|&s| to.members.iter().map(move |&t| (s, t)))
+            .filter(|(s, t)| s != t)
+            .collect();
         let mut dc = DemandCost {
             demand: d.clone(),
             crossings: Vec::new(),
@@ -124,36 +151,67 @@ pub fn estimate(v: &Verifier, demands: &[Demand]) -> Result<CostReport, String> 
             path: String::new(),
         };
         if pairs.is_empty() {
-            dc.notes.push("no source/destination pair: nothing is priced".into());
+            dc.notes
+                .push("no source/destination pair: nothing is priced".into());
         }
         let share = d.gb / pairs.len().max(1) as f64;
         for (s, t) in pairs {
             let flows = prober.pair(s, t);
             let want = d.selection.space().intersect(&flows.delivered);
-            let Some((proto, sport, dport)) = want.sample().or_else(|| d.selection.space().sample()) else { continue };
-            let Ok(w) = prober.walk(s, flows.dst_addr, proto, sport, dport) else { continue };
+            let Some((proto, sport, dport)) =
+                want.sample().or_else(|| d.selection.space().sample())
+            else {
+                continue;
+            };
+            let Ok(w) = prober.walk(s, flows.dst_addr, proto, sport, dport) else {
+                continue;
+            };
             if !w.delivered {
-                let why = w.blockers.first().map(|b| b.explanation.clone()).unwrap_or_default();
-                dc.notes.push(format!("{} is blocked, so it costs nothing: {why}", flow_text(&w)));
+                let why = w
+                    .blockers
+                    .first()
+                    .map(|b| b.explanation.clone())
+                    .unwrap_or_default();
+                dc.notes.push(format!(
+                    "{} is blocked, so it costs nothing: {why}",
+                    flow_text(&w)
+                ));
                 continue;
             }
             let mut crossed = Vec::new();
             for h in &w.hops {
                 for dec in &h.decisions {
-                    if let Decision::Peering { link_id, allowed: true, .. } = dec {
+                    if let Decision::Peering {
+                        link_id,
+                        allowed: true,
+                        ..
+                    } = dec
+                    {
                         crossed.push(link_id.clone());
                     }
                 }
-                if h.kind == vnetlab_dataplane::HopKind::OnPremises && dc.notes.iter().all(|n| !n.contains("VPN gateway")) {
+                if h.kind == vnetlab_dataplane::HopKind::OnPremises
+                    && dc.notes.iter().all(|n| !n.contains("VPN gateway"))
+                {
                     dc.notes.push("the VPN gateway's own data transfer to on-premises is billed separately and is not included".into());
                 }
             }
             if dc.path.is_empty() {
-                dc.path = format!("{} ({} peering crossing{})", flow_text(&w), crossed.len(), if crossed.len() == 1 { "" } else { "s" });
+                dc.path = format!(
+                    "{} ({} peering crossing{})",
+                    flow_text(&w),
+                    crossed.len(),
+                    if crossed.len() == 1 { "" } else { "s" }
+                );
             }
             for link in crossed {
                 let from_vnet = parent_id(&link).to_string();
-                let to_vnet = v.records.get(&link).and_then(|r| str_at(r, "/properties/remoteVirtualNetwork/id")).unwrap_or("").to_string();
+                let to_vnet = v
+                    .records
+                    .get(&link)
+                    .and_then(|r| str_at(r, "/properties/remoteVirtualNetwork/id"))
+                    .unwrap_or("")
+                    .to_string();
                 let (fr, tr) = (vnet_region(v, &from_vnet), vnet_region(v, &to_vnet));
                 match crossing_rates(&fr, &tr) {
                     Ok((e, i, how)) => dc.crossings.push(Crossing {
@@ -167,14 +225,19 @@ pub fn estimate(v: &Verifier, demands: &[Demand]) -> Result<CostReport, String> 
                         ingress: i * share,
                         how,
                     }),
-                    Err(e) => dc.notes.push(format!("crossing {} is not priced: {e}", last_name(&link))),
+                    Err(e) => dc
+                        .notes
+                        .push(format!("crossing {} is not priced: {e}", last_name(&link))),
                 }
             }
         }
         // Merge the crossings of the same link (several pairs, same path).
         let mut merged: Vec<Crossing> = Vec::new();
         for c in dc.crossings.drain(..) {
-            match merged.iter_mut().find(|m| m.link_id.eq_ignore_ascii_case(&c.link_id)) {
+            match merged
+                .iter_mut()
+                .find(|m| m.link_id.eq_ignore_ascii_case(&c.link_id))
+            {
                 Some(m) => {
                     m.gb += c.gb;
                     m.egress += c.egress;
@@ -188,11 +251,20 @@ pub fn estimate(v: &Verifier, demands: &[Demand]) -> Result<CostReport, String> 
         out.push(dc);
     }
     let total = out.iter().map(|d| d.total).sum();
-    Ok(CostReport { demands: out, total })
+    Ok(CostReport {
+        demands: out,
+        total,
+    })
 }
 
 fn link_label(c: &Crossing) -> String {
-    format!("{} → {} ({}/{})", last_name(&c.from_vnet), last_name(&c.to_vnet), last_name(&c.from_vnet), last_name(&c.link_id))
+    format!(
+        "{} → {} ({}/{})",
+        last_name(&c.from_vnet),
+        last_name(&c.to_vnet),
+        last_name(&c.from_vnet),
+        last_name(&c.link_id)
+    )
 }
 
 /// Per-peering totals over every demand.
@@ -200,7 +272,10 @@ fn by_link(r: &CostReport) -> Vec<Crossing> {
     let mut out: Vec<Crossing> = Vec::new();
     for d in &r.demands {
         for c in &d.crossings {
-            match out.iter_mut().find(|m| m.link_id.eq_ignore_ascii_case(&c.link_id)) {
+            match out
+                .iter_mut()
+                .find(|m| m.link_id.eq_ignore_ascii_case(&c.link_id))
+            {
                 Some(m) => {
                     m.gb += c.gb;
                     m.egress += c.egress;
@@ -224,12 +299,24 @@ fn gb(x: f64) -> String {
 pub fn text(r: &CostReport) -> String {
     let mut out = String::new();
     for d in &r.demands {
-        let _ = writeln!(out, "{}: {} GB/month {} → {} — {}/month", d.demand.name, gb(d.demand.gb), d.demand.from, d.demand.to, usd(d.total));
+        let _ = writeln!(
+            out,
+            "{}: {} GB/month {} → {} — {}/month",
+            d.demand.name,
+            gb(d.demand.gb),
+            d.demand.from,
+            d.demand.to,
+            usd(d.total)
+        );
         if !d.path.is_empty() {
             let _ = writeln!(out, "  path: {}", d.path);
         }
         if d.crossings.len() > 1 {
-            let _ = writeln!(out, "  crosses {} peerings: each crossing is billed at both ends", d.crossings.len());
+            let _ = writeln!(
+                out,
+                "  crosses {} peerings: each crossing is billed at both ends",
+                d.crossings.len()
+            );
         }
         for c in &d.crossings {
             let _ = writeln!(
@@ -248,11 +335,30 @@ pub fn text(r: &CostReport) -> String {
     }
     let rows: Vec<Vec<String>> = by_link(r)
         .iter()
-        .map(|c| vec![link_label(c), format!("{} → {}", c.from_region, c.to_region), gb(c.gb), usd(c.egress), usd(c.ingress), usd(c.egress + c.ingress)])
+        .map(|c| {
+            vec![
+                link_label(c),
+                format!("{} → {}", c.from_region, c.to_region),
+                gb(c.gb),
+                usd(c.egress),
+                usd(c.ingress),
+                usd(c.egress + c.ingress),
+            ]
+        })
         .collect();
     if !rows.is_empty() {
         let _ = writeln!(out, "\nper peering (monthly):");
-        out.push_str(&crate::render::table(&["Peering crossed", "Regions", "GB", "Egress", "Ingress", "Total"], &rows));
+        out.push_str(&crate::render::table(
+            &[
+                "Peering crossed",
+                "Regions",
+                "GB",
+                "Egress",
+                "Ingress",
+                "Total",
+            ],
+            &rows,
+        ));
     }
     let _ = writeln!(out, "total: {}/month", usd(r.total));
     out
@@ -288,13 +394,25 @@ mod tests {
 
     #[test]
     fn traffic_files_are_checked() {
-        let d = parse("traffic:\n  - from: vm:rg/a\n    to: vm:rg/b\n    gb_per_month: 51200\n").unwrap();
+        let d = parse("traffic:\n  - from: vm:rg/a\n    to: vm:rg/b\n    gb_per_month: 51200\n")
+            .unwrap();
         assert_eq!(d[0].gb, 51200.0);
         assert_eq!(d[0].selection.describe(), "Tcp, all ports");
         // 50 TB Central US ↔ East US at $0.035/GB: $1,792.00 each way (azure-semantics.md §9).
         let (e, i, _) = crossing_rates("centralus", "eastus").unwrap();
-        assert_eq!((usd(e * d[0].gb), usd(i * d[0].gb)), ("$1,792.00".to_string(), "$1,792.00".to_string()));
-        assert!(parse("traffic:\n  - from: vm:rg/a\n    to: vm:rg/b\n    gb_per_month: lots\n").unwrap_err().contains("gb_per_month"));
-        assert!(parse("traffic:\n  - from: vm:rg/a\n    to: vm:rg/b\n    gb: 5\n").unwrap_err().contains("unknown key 'gb'"));
+        assert_eq!(
+            (usd(e * d[0].gb), usd(i * d[0].gb)),
+            ("$1,792.00".to_string(), "$1,792.00".to_string())
+        );
+        assert!(
+            parse("traffic:\n  - from: vm:rg/a\n    to: vm:rg/b\n    gb_per_month: lots\n")
+                .unwrap_err()
+                .contains("gb_per_month")
+        );
+        assert!(
+            parse("traffic:\n  - from: vm:rg/a\n    to: vm:rg/b\n    gb: 5\n")
+                .unwrap_err()
+                .contains("unknown key 'gb'")
+        );
     }
 }

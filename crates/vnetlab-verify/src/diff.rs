@@ -28,8 +28,15 @@ fn cells(m: &Matrix) -> BTreeMap<(String, String), (String, String, FlowSpace)> 
                 continue;
             }
             out.insert(
-                (m.groups[i].id.to_ascii_lowercase(), m.groups[j].id.to_ascii_lowercase()),
-                (m.groups[i].label.clone(), m.groups[j].label.clone(), c.some.clone()),
+                (
+                    m.groups[i].id.to_ascii_lowercase(),
+                    m.groups[j].id.to_ascii_lowercase(),
+                ),
+                (
+                    m.groups[i].label.clone(),
+                    m.groups[j].label.clone(),
+                    c.some.clone(),
+                ),
             );
         }
     }
@@ -46,15 +53,26 @@ pub fn diff(before: &Matrix, after: &Matrix) -> Vec<Change> {
     let empty = FlowSpace::empty();
     let mut out = Vec::new();
     for k in keys {
-        let (bl, bs) = b.get(k).map(|(f, t, s)| ((f, t), s)).unwrap_or(((&k.0, &k.1), &empty));
-        let (al, as_) = a.get(k).map(|(f, t, s)| ((f, t), s)).unwrap_or(((&k.0, &k.1), &empty));
+        let (bl, bs) = b
+            .get(k)
+            .map(|(f, t, s)| ((f, t), s))
+            .unwrap_or(((&k.0, &k.1), &empty));
+        let (al, as_) = a
+            .get(k)
+            .map(|(f, t, s)| ((f, t), s))
+            .unwrap_or(((&k.0, &k.1), &empty));
         let gained = as_.minus(bs);
         let lost = bs.minus(as_);
         if gained.is_empty() && lost.is_empty() {
             continue;
         }
         let (from, to) = if a.contains_key(k) { al } else { bl };
-        out.push(Change { from: from.clone(), to: to.clone(), gained, lost });
+        out.push(Change {
+            from: from.clone(),
+            to: to.clone(),
+            gained,
+            lost,
+        });
     }
     out
 }

@@ -15,13 +15,32 @@ use std::net::Ipv4Addr;
 /// An endpoint as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Spec {
-    Vm { rg: String, name: String },
-    Nic { rg: String, name: String },
-    Subnet { rg: String, vnet: String, subnet: String },
-    Vnet { rg: String, vnet: String },
+    Vm {
+        rg: String,
+        name: String,
+    },
+    Nic {
+        rg: String,
+        name: String,
+    },
+    Subnet {
+        rg: String,
+        vnet: String,
+        subnet: String,
+    },
+    Vnet {
+        rg: String,
+        vnet: String,
+    },
     Ip(Ipv4Addr),
-    Cidr { net: u32, len: u8 },
-    OnPrem { rg: String, name: String },
+    Cidr {
+        net: u32,
+        len: u8,
+    },
+    OnPrem {
+        rg: String,
+        name: String,
+    },
     Internet,
     /// A full ARM id (a VM, NIC, subnet, VNet or local network gateway).
     Id(String),
@@ -39,13 +58,30 @@ fn parts<'a>(s: &'a str, n: usize, form: &str) -> Result<Vec<&'a str>, String> {
 
 /// Parses an IPv4 prefix `a.b.c.d/n` (host bits are refused, as Azure refuses them).
 pub fn parse_cidr(s: &str) -> Result<(u32, u8), String> {
-    let (a, l) = s.split_once('/').ok_or_else(|| format!("'{s}' is not an IPv4 prefix such as 10.1.0.0/16"))?;
-    let ip: Ipv4Addr = a.trim().parse().map_err(|_| format!("'{s}' is not an IPv4 prefix such as 10.1.0.0/16"))?;
-    let len: u8 = l.trim().parse().ok().filter(|l| *l <= 32).ok_or_else(|| format!("'{s}': the prefix length must be 0-32"))?;
-    let mask = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len)) };
+    let (a, l) = s
+        .split_once('/')
+        .ok_or_else(|| format!("'{s}' is not an IPv4 prefix such as 10.1.0.0/16"))?;
+    let ip: Ipv4Addr = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not an IPv4 prefix such as 10.1.0.0/16"))?;
+    let len: u8 = l
+        .trim()
+        .parse()
+        .ok()
+        .filter(|l| *l <= 32)
+        .ok_or_else(|| format!("'{s}': the prefix length must be 0-32"))?;
+    let mask = if len == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(len))
+    };
     let net = u32::from(ip);
     if net & !mask != 0 {
-        return Err(format!("'{s}' has host bits set; did you mean {}/{len}?", Ipv4Addr::from(net & mask)));
+        return Err(format!(
+            "'{s}' has host bits set; did you mean {}/{len}?",
+            Ipv4Addr::from(net & mask)
+        ));
     }
     Ok((net, len))
 }
@@ -64,20 +100,32 @@ impl Spec {
         };
         let own = |v: &str| v.trim().to_string();
         match kind.to_ascii_lowercase().as_str() {
-            "vm" => parts(rest, 2, "vm:RG/NAME").map(|p| Spec::Vm { rg: own(p[0]), name: own(p[1]) }),
-            "nic" => parts(rest, 2, "nic:RG/NAME").map(|p| Spec::Nic { rg: own(p[0]), name: own(p[1]) }),
+            "vm" => parts(rest, 2, "vm:RG/NAME").map(|p| Spec::Vm {
+                rg: own(p[0]),
+                name: own(p[1]),
+            }),
+            "nic" => parts(rest, 2, "nic:RG/NAME").map(|p| Spec::Nic {
+                rg: own(p[0]),
+                name: own(p[1]),
+            }),
             "subnet" => parts(rest, 3, "subnet:RG/VNET/SUBNET").map(|p| Spec::Subnet {
                 rg: own(p[0]),
                 vnet: own(p[1]),
                 subnet: own(p[2]),
             }),
-            "vnet" => parts(rest, 2, "vnet:RG/VNET").map(|p| Spec::Vnet { rg: own(p[0]), vnet: own(p[1]) }),
-            "onprem" => parts(rest, 2, "onprem:RG/LOCAL_GATEWAY").map(|p| Spec::OnPrem { rg: own(p[0]), name: own(p[1]) }),
-            "ip" => rest
-                .trim()
-                .parse::<Ipv4Addr>()
-                .map(Spec::Ip)
-                .map_err(|_| format!("'{rest}' is not an IPv4 address (vnetlab models IPv4 only)")),
+            "vnet" => parts(rest, 2, "vnet:RG/VNET").map(|p| Spec::Vnet {
+                rg: own(p[0]),
+                vnet: own(p[1]),
+            }),
+            "onprem" => parts(rest, 2, "onprem:RG/LOCAL_GATEWAY").map(|p| Spec::OnPrem {
+                rg: own(p[0]),
+                name: own(p[1]),
+            }),
+            "ip" => {
+                rest.trim().parse::<Ipv4Addr>().map(Spec::Ip).map_err(|_| {
+                    format!("'{rest}' is not an IPv4 address (vnetlab models IPv4 only)")
+                })
+            }
             "cidr" => parse_cidr(rest).map(|(net, len)| Spec::Cidr { net, len }),
             _ => Err(format!("unknown endpoint kind '{kind}'; use {FORMS}")),
         }
@@ -155,12 +203,22 @@ impl AddressClasses {
     }
 
     /// One representative per class intersecting `[lo, hi]`, keeping only addresses `keep` accepts.
-    pub fn representatives(&self, lo: u32, hi: u32, keep: impl Fn(u32) -> Option<u32>) -> Vec<Ipv4Addr> {
+    pub fn representatives(
+        &self,
+        lo: u32,
+        hi: u32,
+        keep: impl Fn(u32) -> Option<u32>,
+    ) -> Vec<Ipv4Addr> {
         let mut out = Vec::new();
         let start = self.cuts.partition_point(|&c| c <= lo).saturating_sub(1);
         for i in start..self.cuts.len() {
             let a = self.cuts[i].max(lo);
-            let b = self.cuts.get(i + 1).map(|n| n - 1).unwrap_or(u32::MAX).min(hi);
+            let b = self
+                .cuts
+                .get(i + 1)
+                .map(|n| n - 1)
+                .unwrap_or(u32::MAX)
+                .min(hi);
             if a > hi {
                 break;
             }
@@ -198,9 +256,17 @@ pub fn is_public(ip: u32) -> bool {
 fn first_public(a: u32) -> Option<u32> {
     is_public(a).then_some(a).or_else(|| {
         // A class starting in a private range: try just past the usual private blocks.
-        [0x0100_0000u32, 0x0B00_0000, 0x6480_0000, 0x8000_0000, 0xA9FF_0000, 0xAC20_0000, 0xC0A9_0000]
-            .into_iter()
-            .find(|&c| c > a && is_public(c))
+        [
+            0x0100_0000u32,
+            0x0B00_0000,
+            0x6480_0000,
+            0x8000_0000,
+            0xA9FF_0000,
+            0xAC20_0000,
+            0xC0A9_0000,
+        ]
+        .into_iter()
+        .find(|&c| c > a && is_public(c))
     })
 }
 
@@ -216,7 +282,11 @@ impl Endpoint {
     }
 
     /// Resolves a spec against the inventory. `classes` cuts external ranges into classes.
-    pub fn resolve(spec: &Spec, inv: &Inventory, classes: &AddressClasses) -> Result<Endpoint, String> {
+    pub fn resolve(
+        spec: &Spec,
+        inv: &Inventory,
+        classes: &AddressClasses,
+    ) -> Result<Endpoint, String> {
         let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
         let in_rg = |id: &str, rg: &str| eq(resource_group(id), rg);
         match spec {
@@ -225,7 +295,9 @@ impl Endpoint {
                     .vms
                     .iter()
                     .position(|v| eq(&v.name, name) && in_rg(&v.id, rg))
-                    .ok_or_else(|| format!("no virtual machine '{name}' in resource group '{rg}'"))?;
+                    .ok_or_else(|| {
+                        format!("no virtual machine '{name}' in resource group '{rg}'")
+                    })?;
                 Self::vm(spec, inv, v)
             }
             Spec::Nic { rg, name } => {
@@ -233,8 +305,15 @@ impl Endpoint {
                     .nics
                     .iter()
                     .position(|n| eq(&n.name, name) && in_rg(&n.id, rg))
-                    .ok_or_else(|| format!("no network interface '{name}' in resource group '{rg}'"))?;
-                Ok(Self::single(spec, format!("NIC {}", inv.nics[n].name), Member::Nic(n), Place::Estate))
+                    .ok_or_else(|| {
+                        format!("no network interface '{name}' in resource group '{rg}'")
+                    })?;
+                Ok(Self::single(
+                    spec,
+                    format!("NIC {}", inv.nics[n].name),
+                    Member::Nic(n),
+                    Place::Estate,
+                ))
             }
             Spec::Subnet { rg, vnet, subnet } => {
                 let s = inv
@@ -249,7 +328,9 @@ impl Endpoint {
                     .vnets
                     .iter()
                     .position(|v| eq(&v.name, vnet) && in_rg(&v.id, rg))
-                    .ok_or_else(|| format!("no virtual network '{vnet}' in resource group '{rg}'"))?;
+                    .ok_or_else(|| {
+                        format!("no virtual network '{vnet}' in resource group '{rg}'")
+                    })?;
                 Ok(Self::vnet(spec, inv, v))
             }
             Spec::OnPrem { rg, name } => {
@@ -257,28 +338,62 @@ impl Endpoint {
                     .lngs
                     .iter()
                     .position(|l| eq(&l.name, name) && in_rg(&l.id, rg))
-                    .ok_or_else(|| format!("no local network gateway '{name}' in resource group '{rg}'"))?;
+                    .ok_or_else(|| {
+                        format!("no local network gateway '{name}' in resource group '{rg}'")
+                    })?;
                 Self::onprem(spec, inv, l, classes)
             }
             Spec::Ip(a) => {
-                let owners: Vec<usize> = (0..inv.nics.len()).filter(|&n| inv.nics[n].ip == Some(*a)).collect();
+                let owners: Vec<usize> = (0..inv.nics.len())
+                    .filter(|&n| inv.nics[n].ip == Some(*a))
+                    .collect();
                 match owners.len() {
                     0 => {
-                        let place = if is_public(u32::from(*a)) { Place::Internet } else { Place::OnPremises };
-                        Ok(Self::single(spec, format!("address {a}"), Member::Address(*a), place))
+                        let place = if is_public(u32::from(*a)) {
+                            Place::Internet
+                        } else {
+                            Place::OnPremises
+                        };
+                        Ok(Self::single(
+                            spec,
+                            format!("address {a}"),
+                            Member::Address(*a),
+                            place,
+                        ))
                     }
-                    1 => Ok(Self::single(spec, format!("{} ({a})", inv.nic_label(owners[0])), Member::Nic(owners[0]), Place::Estate)),
+                    1 => Ok(Self::single(
+                        spec,
+                        format!("{} ({a})", inv.nic_label(owners[0])),
+                        Member::Nic(owners[0]),
+                        Place::Estate,
+                    )),
                     _ => Err(format!(
                         "{a} belongs to several network interfaces ({}); name one with nic:RG/NAME",
-                        owners.iter().map(|&n| inv.nics[n].name.clone()).collect::<Vec<_>>().join(", ")
+                        owners
+                            .iter()
+                            .map(|&n| inv.nics[n].name.clone())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )),
                 }
             }
             Spec::Cidr { net, len } => {
-                let mask = if *len == 0 { 0 } else { u32::MAX << (32 - u32::from(*len)) };
+                let mask = if *len == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - u32::from(*len))
+                };
                 let inside = |ip: Ipv4Addr| u32::from(ip) & mask == *net;
-                let nics: Vec<Member> = (0..inv.nics.len()).filter(|&n| inv.nics[n].ip.is_some_and(inside)).map(Member::Nic).collect();
-                let label = format!("{} ({} NIC{})", Ipv4Addr::from(*net), nics.len(), if nics.len() == 1 { "" } else { "s" });
+                let nics: Vec<Member> = (0..inv.nics.len())
+                    .filter(|&n| inv.nics[n].ip.is_some_and(inside))
+                    .map(Member::Nic)
+                    .collect();
+                let label = format!(
+                    "{} ({} NIC{})",
+                    Ipv4Addr::from(*net),
+                    nics.len(),
+                    if nics.len() == 1 { "" } else { "s" }
+                );
                 if !nics.is_empty() {
                     return Ok(Endpoint {
                         spec: spec.clone(),
@@ -297,17 +412,30 @@ impl Endpoint {
                 };
                 Ok(Endpoint {
                     spec: spec.clone(),
-                    label: format!("{}/{len} ({} address class{})", Ipv4Addr::from(*net), reps.len(), if reps.len() == 1 { "" } else { "es" }),
+                    label: format!(
+                        "{}/{len} ({} address class{})",
+                        Ipv4Addr::from(*net),
+                        reps.len(),
+                        if reps.len() == 1 { "" } else { "es" }
+                    ),
                     members: reps.into_iter().map(Member::Address).collect(),
                     is_set: true,
-                    place: if public { Place::Internet } else { Place::OnPremises },
+                    place: if public {
+                        Place::Internet
+                    } else {
+                        Place::OnPremises
+                    },
                 })
             }
             Spec::Internet => {
                 let reps = classes.representatives(0, u32::MAX, first_public);
                 Ok(Endpoint {
                     spec: spec.clone(),
-                    label: format!("the Internet ({} address class{})", reps.len(), if reps.len() == 1 { "" } else { "es" }),
+                    label: format!(
+                        "the Internet ({} address class{})",
+                        reps.len(),
+                        if reps.len() == 1 { "" } else { "es" }
+                    ),
                     members: reps.into_iter().map(Member::Address).collect(),
                     is_set: true,
                     place: Place::Internet,
@@ -337,48 +465,93 @@ impl Endpoint {
 
     fn vm(spec: &Spec, inv: &Inventory, v: usize) -> Result<Endpoint, String> {
         let vm = &inv.vms[v];
-        let nic = *vm.nics.first().ok_or_else(|| format!("virtual machine '{}' has no network interface", vm.name))?;
-        Ok(Self::single(spec, format!("VM {}", vm.name), Member::Nic(nic), Place::Estate))
+        let nic = *vm
+            .nics
+            .first()
+            .ok_or_else(|| format!("virtual machine '{}' has no network interface", vm.name))?;
+        Ok(Self::single(
+            spec,
+            format!("VM {}", vm.name),
+            Member::Nic(nic),
+            Place::Estate,
+        ))
     }
 
     fn subnet(spec: &Spec, inv: &Inventory, s: usize) -> Endpoint {
         let n = inv.subnets[s].nics.len();
         Endpoint {
             spec: spec.clone(),
-            label: format!("subnet {} ({n} NIC{})", inv.subnet_label(s), if n == 1 { "" } else { "s" }),
-            members: inv.subnets[s].nics.iter().map(|&n| Member::Nic(n)).collect(),
+            label: format!(
+                "subnet {} ({n} NIC{})",
+                inv.subnet_label(s),
+                if n == 1 { "" } else { "s" }
+            ),
+            members: inv.subnets[s]
+                .nics
+                .iter()
+                .map(|&n| Member::Nic(n))
+                .collect(),
             is_set: true,
             place: Place::Estate,
         }
     }
 
     fn vnet(spec: &Spec, inv: &Inventory, v: usize) -> Endpoint {
-        let members: Vec<Member> = inv.vnets[v].subnets.iter().flat_map(|&s| inv.subnets[s].nics.iter().map(|&n| Member::Nic(n))).collect();
+        let members: Vec<Member> = inv.vnets[v]
+            .subnets
+            .iter()
+            .flat_map(|&s| inv.subnets[s].nics.iter().map(|&n| Member::Nic(n)))
+            .collect();
         Endpoint {
             spec: spec.clone(),
-            label: format!("VNet {} ({} NIC{})", inv.vnets[v].name, members.len(), if members.len() == 1 { "" } else { "s" }),
+            label: format!(
+                "VNet {} ({} NIC{})",
+                inv.vnets[v].name,
+                members.len(),
+                if members.len() == 1 { "" } else { "s" }
+            ),
             members,
             is_set: true,
             place: Place::Estate,
         }
     }
 
-    fn onprem(spec: &Spec, inv: &Inventory, l: usize, classes: &AddressClasses) -> Result<Endpoint, String> {
+    fn onprem(
+        spec: &Spec,
+        inv: &Inventory,
+        l: usize,
+        classes: &AddressClasses,
+    ) -> Result<Endpoint, String> {
         let lng = &inv.lngs[l];
         let mut reps = Vec::new();
         for p in &lng.prefixes {
-            let Ok((net, len)) = parse_cidr(p) else { continue };
-            let hi = net | if len == 0 { u32::MAX } else { !(u32::MAX << (32 - u32::from(len))) };
+            let Ok((net, len)) = parse_cidr(p) else {
+                continue;
+            };
+            let hi = net
+                | if len == 0 {
+                    u32::MAX
+                } else {
+                    !(u32::MAX << (32 - u32::from(len)))
+                };
             reps.extend(classes.representatives(net, hi, Some));
         }
         reps.sort_unstable();
         reps.dedup();
         if reps.is_empty() {
-            return Err(format!("local network gateway '{}' declares no IPv4 address prefixes", lng.name));
+            return Err(format!(
+                "local network gateway '{}' declares no IPv4 address prefixes",
+                lng.name
+            ));
         }
         Ok(Endpoint {
             spec: spec.clone(),
-            label: format!("on-premises {} ({} address class{})", lng.name, reps.len(), if reps.len() == 1 { "" } else { "es" }),
+            label: format!(
+                "on-premises {} ({} address class{})",
+                lng.name,
+                reps.len(),
+                if reps.len() == 1 { "" } else { "es" }
+            ),
             members: reps.into_iter().map(Member::Address).collect(),
             is_set: true,
             place: Place::OnPremises,
@@ -404,17 +577,30 @@ mod tests {
         ] {
             assert_eq!(Spec::parse(s).map(|x| x.to_string()), Ok(s.to_string()));
         }
-        assert!(matches!(Spec::parse("/subscriptions/x/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/a"), Ok(Spec::Id(_))));
+        assert!(matches!(
+            Spec::parse(
+                "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/a"
+            ),
+            Ok(Spec::Id(_))
+        ));
     }
 
     #[test]
     fn malformed_endpoints_say_what_is_expected() {
         assert!(Spec::parse("vm:rg").unwrap_err().contains("vm:RG/NAME"));
-        assert!(Spec::parse("web1").unwrap_err().contains("subnet:RG/VNET/SUBNET"));
+        assert!(Spec::parse("web1")
+            .unwrap_err()
+            .contains("subnet:RG/VNET/SUBNET"));
         assert!(Spec::parse("ip:10.0.0").unwrap_err().contains("IPv4"));
-        assert!(Spec::parse("cidr:10.1.0.1/16").unwrap_err().contains("did you mean 10.1.0.0/16"));
-        assert!(Spec::parse("cidr:10.1.0.0/40").unwrap_err().contains("0-32"));
-        assert!(Spec::parse("host:rg/x").unwrap_err().contains("unknown endpoint kind"));
+        assert!(Spec::parse("cidr:10.1.0.1/16")
+            .unwrap_err()
+            .contains("did you mean 10.1.0.0/16"));
+        assert!(Spec::parse("cidr:10.1.0.0/40")
+            .unwrap_err()
+            .contains("0-32"));
+        assert!(Spec::parse("host:rg/x")
+            .unwrap_err()
+            .contains("unknown endpoint kind"));
     }
 
     #[test]

@@ -52,7 +52,9 @@ const KEYS: &[&str] = &["name", "from", "to", "protocol", "port", "expect"];
 /// Parses an intents file. Errors name the intent (by position and name) and the key.
 pub fn parse(text: &str) -> Result<Vec<Intent>, String> {
     let doc = crate::yaml::parse(text)?;
-    let top = doc.as_object().ok_or("the file must be a mapping with an 'intents' list")?;
+    let top = doc
+        .as_object()
+        .ok_or("the file must be a mapping with an 'intents' list")?;
     check_keys(top, &["intents"], "the file")?;
     let list = match top.get("intents") {
         Some(Value::Array(a)) => a,
@@ -61,7 +63,9 @@ pub fn parse(text: &str) -> Result<Vec<Intent>, String> {
     };
     let mut out = Vec::new();
     for (i, item) in list.iter().enumerate() {
-        let m = item.as_object().ok_or_else(|| format!("intent {}: must be a mapping of {}", i + 1, KEYS.join(", ")))?;
+        let m = item
+            .as_object()
+            .ok_or_else(|| format!("intent {}: must be a mapping of {}", i + 1, KEYS.join(", ")))?;
         let label = match m.get("name").and_then(scalar) {
             Some(n) => format!("intent {} ('{n}')", i + 1),
             None => format!("intent {}", i + 1),
@@ -70,7 +74,9 @@ pub fn parse(text: &str) -> Result<Vec<Intent>, String> {
         let field = |k: &str| -> Result<Option<String>, String> {
             match m.get(k) {
                 None | Some(Value::Null) => Ok(None),
-                Some(v) => scalar(v).map(Some).ok_or_else(|| format!("{label}: '{k}' must be a single value")),
+                Some(v) => scalar(v)
+                    .map(Some)
+                    .ok_or_else(|| format!("{label}: '{k}' must be a single value")),
             }
         };
         let from = field("from")?.ok_or_else(|| format!("{label}: 'from' is required"))?;
@@ -78,15 +84,24 @@ pub fn parse(text: &str) -> Result<Vec<Intent>, String> {
         let expect = match field("expect")?.map(|e| e.to_ascii_lowercase()).as_deref() {
             Some("allowed") | Some("allow") => Expect::Allowed,
             Some("denied") | Some("deny") => Expect::Denied,
-            Some(other) => return Err(format!("{label}: expect must be 'allowed' or 'denied', not '{other}'")),
+            Some(other) => {
+                return Err(format!(
+                    "{label}: expect must be 'allowed' or 'denied', not '{other}'"
+                ))
+            }
             None => return Err(format!("{label}: 'expect' is required (allowed or denied)")),
         };
         let protocol = field("protocol")?;
         let port = field("port")?;
-        if protocol.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("icmp")) && port.is_some() {
+        if protocol
+            .as_deref()
+            .is_some_and(|p| p.eq_ignore_ascii_case("icmp"))
+            && port.is_some()
+        {
             return Err(format!("{label}: ICMP has no ports; remove 'port'"));
         }
-        let selection = Selection::parse(protocol.as_deref(), port.as_deref()).map_err(|e| format!("{label}: {e}"))?;
+        let selection = Selection::parse(protocol.as_deref(), port.as_deref())
+            .map_err(|e| format!("{label}: {e}"))?;
         // Endpoints must at least be well-formed before anything is evaluated.
         crate::endpoint::Spec::parse(&from).map_err(|e| format!("{label}: from: {e}"))?;
         crate::endpoint::Spec::parse(&to).map_err(|e| format!("{label}: to: {e}"))?;
@@ -120,13 +135,20 @@ pub struct Outcome {
 
 /// Checks every intent against the estate.
 pub fn check(v: &Verifier, intents: &[Intent]) -> Vec<Outcome> {
-    let mut prober = Prober::new(&v.dp, &v.inv);
+    let mut prober = Prober::of(v);
     prober.all_blockers = true;
     intents.iter().map(|i| check_one(v, &prober, i)).collect()
 }
 
 fn check_one(v: &Verifier, prober: &Prober, i: &Intent) -> Outcome {
-    let resolved = v.endpoint(&i.from).map_err(|e| format!("from: {e}")).and_then(|f| v.endpoint(&i.to).map(|t| (f, t)).map_err(|e| format!("to: {e}")));
+    let resolved = v
+        .endpoint(&i.from)
+        .map_err(|e| format!("from: {e}"))
+        .and_then(|f| {
+            v.endpoint(&i.to)
+                .map(|t| (f, t))
+                .map_err(|e| format!("to: {e}"))
+        });
     let (from, to) = match resolved {
         Ok(x) => x,
         Err(e) => {
@@ -142,12 +164,41 @@ fn check_one(v: &Verifier, prober: &Prober, i: &Intent) -> Outcome {
     let r = reach::reach_with(v, prober, &from, &to, &i.selection);
     let what = i.selection.describe();
     let (holds, summary) = match (i.expect, r.verdict) {
-        (_, Verdict::Empty) => (false, format!("cannot hold: {} has no source/destination pair (no network interfaces?)", if from.members.is_empty() { &i.from } else { &i.to })),
-        (Expect::Allowed, Verdict::Allowed) => (true, format!("allowed ({what}): every flow is delivered")),
-        (Expect::Allowed, Verdict::Partial) => (false, format!("expected allowed ({what}), but only {} is delivered for every pair", r.allowed_every)),
-        (Expect::Allowed, Verdict::Denied) => (false, format!("expected allowed ({what}), but no flow is delivered")),
-        (Expect::Denied, Verdict::Denied) => (true, format!("denied ({what}): no flow is delivered")),
-        (Expect::Denied, _) => (false, format!("expected denied ({what}), but {} is delivered", r.allowed_some)),
+        (_, Verdict::Empty) => (
+            false,
+            format!(
+                "cannot hold: {} has no source/destination pair (no network interfaces?)",
+                if from.members.is_empty() {
+                    &i.from
+                } else {
+                    &i.to
+                }
+            ),
+        ),
+        (Expect::Allowed, Verdict::Allowed) => {
+            (true, format!("allowed ({what}): every flow is delivered"))
+        }
+        (Expect::Allowed, Verdict::Partial) => (
+            false,
+            format!(
+                "expected allowed ({what}), but only {} is delivered for every pair",
+                r.allowed_every
+            ),
+        ),
+        (Expect::Allowed, Verdict::Denied) => (
+            false,
+            format!("expected allowed ({what}), but no flow is delivered"),
+        ),
+        (Expect::Denied, Verdict::Denied) => {
+            (true, format!("denied ({what}): no flow is delivered"))
+        }
+        (Expect::Denied, _) => (
+            false,
+            format!(
+                "expected denied ({what}), but {} is delivered",
+                r.allowed_some
+            ),
+        ),
     };
     let mut details = String::new();
     if !holds {
@@ -155,7 +206,13 @@ fn check_one(v: &Verifier, prober: &Prober, i: &Intent) -> Outcome {
             Expect::Allowed => {
                 let _ = writeln!(details, "blockers:");
                 for (n, b) in r.blockers.iter().enumerate() {
-                    let _ = writeln!(details, "  {}. {} {}", n + 1, b.blocker.kind, b.blocker.resource_id);
+                    let _ = writeln!(
+                        details,
+                        "  {}. {} {}",
+                        n + 1,
+                        b.blocker.kind,
+                        b.blocker.resource_id
+                    );
                     let _ = writeln!(details, "     why: {}", b.blocker.explanation);
                     if !b.blocker.fix.is_empty() {
                         let _ = writeln!(details, "     fix: {}", b.blocker.fix);
@@ -167,7 +224,8 @@ fn check_one(v: &Verifier, prober: &Prober, i: &Intent) -> Outcome {
                 if let Some(p) = r.pairs.iter().find(|p| !p.allowed.is_empty()) {
                     if let Some((proto, sport, dport)) = p.allowed.sample() {
                         if let Ok(w) = prober.walk(p.src, p.flows.dst_addr, proto, sport, dport) {
-                            let _ = writeln!(details, "a flow that gets through: {}", flow_text(&w));
+                            let _ =
+                                writeln!(details, "a flow that gets through: {}", flow_text(&w));
                             details.push_str(&walk_text(&v.inv, &w, "  "));
                         }
                     }
@@ -188,7 +246,13 @@ fn check_one(v: &Verifier, prober: &Prober, i: &Intent) -> Outcome {
 pub fn text(outcomes: &[Outcome]) -> String {
     let mut out = String::new();
     for o in outcomes {
-        let _ = writeln!(out, "{}  {}: {}", if o.holds { "PASS" } else { "FAIL" }, o.intent.name, o.summary);
+        let _ = writeln!(
+            out,
+            "{}  {}: {}",
+            if o.holds { "PASS" } else { "FAIL" },
+            o.intent.name,
+            o.summary
+        );
         if !o.holds {
             for l in o.details.lines() {
                 let _ = writeln!(out, "      {l}");
@@ -196,7 +260,12 @@ pub fn text(outcomes: &[Outcome]) -> String {
         }
     }
     let failed = outcomes.iter().filter(|o| !o.holds).count();
-    let _ = writeln!(out, "{} intents: {} held, {failed} failed", outcomes.len(), outcomes.len() - failed);
+    let _ = writeln!(
+        out,
+        "{} intents: {} held, {failed} failed",
+        outcomes.len(),
+        outcomes.len() - failed
+    );
     out
 }
 
@@ -235,15 +304,24 @@ mod tests {
 
     #[test]
     fn mistakes_are_named_with_the_intent_and_key() {
-        let e = parse("intents:\n  - name: x\n    form: vm:a/b\n    to: vm:a/c\n    expect: allowed\n").unwrap_err();
+        let e =
+            parse("intents:\n  - name: x\n    form: vm:a/b\n    to: vm:a/c\n    expect: allowed\n")
+                .unwrap_err();
         assert_eq!(e, "intent 1 ('x'): unknown key 'form' (known keys: name, from, to, protocol, port, expect)");
-        let e = parse("intents:\n  - from: vm:a/b\n    to: vm:a/c\n    expect: maybe\n").unwrap_err();
+        let e =
+            parse("intents:\n  - from: vm:a/b\n    to: vm:a/c\n    expect: maybe\n").unwrap_err();
         assert!(e.contains("expect must be 'allowed' or 'denied'"), "{e}");
         let e = parse("intents:\n  - from: vm:a/b\n    to: vm:a/c\n    protocol: Tcp\n    port: 99999\n    expect: allowed\n").unwrap_err();
         assert!(e.starts_with("intent 1: '99999' is not a port"), "{e}");
         assert!(parse("intents: []\n").unwrap_err().contains("empty"));
-        assert!(parse("intent:\n  - x\n").unwrap_err().contains("unknown key 'intent'"));
-        let e = parse("intents:\n  - from: web1\n    to: vm:a/c\n    expect: denied\n").unwrap_err();
-        assert!(e.starts_with("intent 1: from: 'web1' is not an endpoint"), "{e}");
+        assert!(parse("intent:\n  - x\n")
+            .unwrap_err()
+            .contains("unknown key 'intent'"));
+        let e =
+            parse("intents:\n  - from: web1\n    to: vm:a/c\n    expect: denied\n").unwrap_err();
+        assert!(
+            e.starts_with("intent 1: from: 'web1' is not an endpoint"),
+            "{e}"
+        );
     }
 }

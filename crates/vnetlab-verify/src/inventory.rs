@@ -15,19 +15,30 @@ fn embedded(t: &str) -> &'static [(&'static str, &'static str)] {
     match t {
         "microsoft.network/virtualnetworks" => &[
             ("subnets", "Microsoft.Network/virtualNetworks/subnets"),
-            ("virtualNetworkPeerings", "Microsoft.Network/virtualNetworks/virtualNetworkPeerings"),
+            (
+                "virtualNetworkPeerings",
+                "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+            ),
         ],
         "microsoft.network/networksecuritygroups" => &[
-            ("securityRules", "Microsoft.Network/networkSecurityGroups/securityRules"),
-            ("defaultSecurityRules", "Microsoft.Network/networkSecurityGroups/defaultSecurityRules"),
+            (
+                "securityRules",
+                "Microsoft.Network/networkSecurityGroups/securityRules",
+            ),
+            (
+                "defaultSecurityRules",
+                "Microsoft.Network/networkSecurityGroups/defaultSecurityRules",
+            ),
         ],
         "microsoft.network/routetables" => &[("routes", "Microsoft.Network/routeTables/routes")],
-        "microsoft.network/networkinterfaces" => {
-            &[("ipConfigurations", "Microsoft.Network/networkInterfaces/ipConfigurations")]
-        }
-        "microsoft.network/virtualnetworkgateways" => {
-            &[("ipConfigurations", "Microsoft.Network/virtualNetworkGateways/ipConfigurations")]
-        }
+        "microsoft.network/networkinterfaces" => &[(
+            "ipConfigurations",
+            "Microsoft.Network/networkInterfaces/ipConfigurations",
+        )],
+        "microsoft.network/virtualnetworkgateways" => &[(
+            "ipConfigurations",
+            "Microsoft.Network/virtualNetworkGateways/ipConfigurations",
+        )],
         _ => &[],
     }
 }
@@ -35,7 +46,9 @@ fn embedded(t: &str) -> &'static [(&'static str, &'static str)] {
 /// The lower-cased full type named by an ARM id.
 pub fn type_of_id(id: &str) -> Option<String> {
     let parts: Vec<&str> = id.trim_matches('/').split('/').collect();
-    let p = parts.iter().position(|s| s.eq_ignore_ascii_case("providers"))?;
+    let p = parts
+        .iter()
+        .position(|s| s.eq_ignore_ascii_case("providers"))?;
     let ns = parts.get(p + 1)?;
     let rest = parts.get(p + 2..)?;
     if rest.is_empty() || rest.len() % 2 != 0 {
@@ -88,10 +101,17 @@ impl Records {
         let mut by_id = BTreeMap::new();
         let mut embedded_found: Vec<(String, Value)> = Vec::new();
         for r in records {
-            let Some(id) = r.get("id").and_then(Value::as_str) else { continue };
+            let Some(id) = r.get("id").and_then(Value::as_str) else {
+                continue;
+            };
             let t = type_of_id(id).unwrap_or_default();
             for (key, child_type) in embedded(&t) {
-                for c in r.pointer(&format!("/properties/{key}")).and_then(Value::as_array).into_iter().flatten() {
+                for c in r
+                    .pointer(&format!("/properties/{key}"))
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     if let Some(cid) = c.get("id").and_then(Value::as_str) {
                         let mut c = c.clone();
                         if c.get("type").is_none() {
@@ -111,12 +131,19 @@ impl Records {
         for k in by_id.keys() {
             if let Some(t) = type_of_id(k) {
                 if t.matches('/').count() >= 2 {
-                    children.entry(parent_id(k).to_string()).or_default().push(k.clone());
+                    children
+                        .entry(parent_id(k).to_string())
+                        .or_default()
+                        .push(k.clone());
                 }
                 by_type.entry(t).or_default().push(k.clone());
             }
         }
-        Records { by_id, by_type, children }
+        Records {
+            by_id,
+            by_type,
+            children,
+        }
     }
 
     pub fn get(&self, id: &str) -> Option<&Value> {
@@ -153,12 +180,20 @@ pub fn bool_at(v: &Value, ptr: &str, default: bool) -> bool {
 pub fn strs_at(v: &Value, ptr: &str) -> Vec<String> {
     v.pointer(ptr)
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 pub fn id_of(v: &Value) -> String {
-    v.get("id").and_then(Value::as_str).unwrap_or("").to_string()
+    v.get("id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
 }
 
 #[derive(Debug, Clone)]
@@ -225,7 +260,10 @@ impl Inventory {
             inv.index.insert(id.to_ascii_lowercase(), inv.vnets.len());
             inv.vnets.push(VnetInfo {
                 name: last_name(&id).to_string(),
-                location: str_at(v, "/location").unwrap_or("").to_ascii_lowercase().replace(' ', ""),
+                location: str_at(v, "/location")
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+                    .replace(' ', ""),
                 space: strs_at(v, "/properties/addressSpace/addressPrefixes"),
                 subnets: Vec::new(),
                 id,
@@ -233,8 +271,12 @@ impl Inventory {
         }
         for s in rec.of_type("Microsoft.Network/virtualNetworks/subnets") {
             let id = id_of(s);
-            let Some(&vnet) = inv.index.get(&parent_id(&id).to_ascii_lowercase()) else { continue };
-            let mut prefixes: Vec<String> = str_at(s, "/properties/addressPrefix").map(|p| vec![p.to_string()]).unwrap_or_default();
+            let Some(&vnet) = inv.index.get(&parent_id(&id).to_ascii_lowercase()) else {
+                continue;
+            };
+            let mut prefixes: Vec<String> = str_at(s, "/properties/addressPrefix")
+                .map(|p| vec![p.to_string()])
+                .unwrap_or_default();
             for p in strs_at(s, "/properties/addressPrefixes") {
                 if !prefixes.contains(&p) {
                     prefixes.push(p);
@@ -261,14 +303,24 @@ impl Inventory {
             let id = id_of(n);
             let mut cfgs: Vec<&Value> = rec
                 .children_of(&id)
-                .filter(|c| type_of_id(&id_of(c)).as_deref() == Some("microsoft.network/networkinterfaces/ipconfigurations"))
+                .filter(|c| {
+                    type_of_id(&id_of(c)).as_deref()
+                        == Some("microsoft.network/networkinterfaces/ipconfigurations")
+                })
                 .collect();
             cfgs.sort_by_key(|c| !bool_at(c, "/properties/primary", false));
             let primary = cfgs.first();
             let subnet = primary
                 .and_then(|c| str_at(c, "/properties/subnet/id"))
                 .and_then(|s| inv.index.get(&s.to_ascii_lowercase()).copied())
-                .filter(|&s| s < inv.subnets.len() && inv.subnets[s].id.eq_ignore_ascii_case(primary.and_then(|c| str_at(c, "/properties/subnet/id")).unwrap_or("")));
+                .filter(|&s| {
+                    s < inv.subnets.len()
+                        && inv.subnets[s].id.eq_ignore_ascii_case(
+                            primary
+                                .and_then(|c| str_at(c, "/properties/subnet/id"))
+                                .unwrap_or(""),
+                        )
+                });
             let ix = inv.nics.len();
             if let Some(s) = subnet {
                 inv.subnets[s].nics.push(ix);
@@ -276,7 +328,9 @@ impl Inventory {
             inv.index.insert(id.to_ascii_lowercase(), ix);
             inv.nics.push(NicInfo {
                 name: last_name(&id).to_string(),
-                ip: primary.and_then(|c| str_at(c, "/properties/privateIPAddress")).and_then(|a| a.parse().ok()),
+                ip: primary
+                    .and_then(|c| str_at(c, "/properties/privateIPAddress"))
+                    .and_then(|a| a.parse().ok()),
                 subnet,
                 public_ips: cfgs
                     .iter()
@@ -322,7 +376,9 @@ impl Inventory {
     }
 
     fn ix_of(&self, id: &str, t: &str) -> Option<usize> {
-        (type_of_id(id).as_deref() == Some(t)).then(|| self.index.get(&id.to_ascii_lowercase()).copied()).flatten()
+        (type_of_id(id).as_deref() == Some(t))
+            .then(|| self.index.get(&id.to_ascii_lowercase()).copied())
+            .flatten()
     }
 
     pub fn vnet_ix(&self, id: &str) -> Option<usize> {
@@ -381,8 +437,14 @@ mod tests {
         let id = "/subscriptions/s/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/v/subnets/a";
         assert_eq!(resource_group(id), "RG");
         assert_eq!(last_name(id), "a");
-        assert_eq!(parent_id(id), "/subscriptions/s/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/v");
-        assert_eq!(type_of_id(id).as_deref(), Some("microsoft.network/virtualnetworks/subnets"));
+        assert_eq!(
+            parent_id(id),
+            "/subscriptions/s/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/v"
+        );
+        assert_eq!(
+            type_of_id(id).as_deref(),
+            Some("microsoft.network/virtualnetworks/subnets")
+        );
         assert_eq!(type_of_id("/nonsense"), None);
     }
 

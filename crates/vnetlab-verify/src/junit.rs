@@ -32,7 +32,14 @@ pub fn report(suite: &str, outcomes: &[Outcome], seconds: &[f64]) -> String {
         if o.holds {
             x.push_str("/>\n");
         } else {
-            let body = format!("{} -> {} ({})\n{}\n{}", o.intent.from, o.intent.to, o.intent.selection.describe(), o.summary, o.details);
+            let body = format!(
+                "{} -> {} ({})\n{}\n{}",
+                o.intent.from,
+                o.intent.to,
+                o.intent.selection.describe(),
+                o.summary,
+                o.details
+            );
             let _ = writeln!(
                 x,
                 ">\n      <failure type=\"IntentFailed\" message=\"{}\">{}</failure>\n    </testcase>",
@@ -54,12 +61,26 @@ mod tests {
     fn failures_carry_the_explanation_and_everything_is_escaped() {
         let i = parse("intents:\n  - name: a <b> & c\n    from: vm:r/a\n    to: vm:r/b\n    expect: allowed\n  - name: ok\n    from: vm:r/a\n    to: vm:r/b\n    expect: denied\n").unwrap();
         let o = vec![
-            Outcome { intent: i[0].clone(), holds: false, summary: "expected allowed, but \"none\"".into(), details: "blockers:\n  1. NetworkSecurityRule x".into(), report: None },
-            Outcome { intent: i[1].clone(), holds: true, summary: "denied".into(), details: String::new(), report: None },
+            Outcome {
+                intent: i[0].clone(),
+                holds: false,
+                summary: "expected allowed, but \"none\"".into(),
+                details: "blockers:\n  1. NetworkSecurityRule x".into(),
+                report: None,
+            },
+            Outcome {
+                intent: i[1].clone(),
+                holds: true,
+                summary: "denied".into(),
+                details: String::new(),
+                report: None,
+            },
         ];
         let x = report("intents.yaml", &o, &[0.5, 0.25]);
         assert!(x.contains("<testsuites name=\"vnetlab verify\" tests=\"2\" failures=\"1\" errors=\"0\" time=\"0.750\">"));
-        assert!(x.contains("<testcase name=\"a &lt;b&gt; &amp; c\" classname=\"vnetlab.intents\" time=\"0.500\">"));
+        assert!(x.contains(
+            "<testcase name=\"a &lt;b&gt; &amp; c\" classname=\"vnetlab.intents\" time=\"0.500\">"
+        ));
         assert!(x.contains("message=\"expected allowed, but &quot;none&quot;\""));
         assert!(x.contains("1. NetworkSecurityRule x</failure>"));
         assert!(x.contains("<testcase name=\"ok\" classname=\"vnetlab.intents\" time=\"0.250\"/>"));

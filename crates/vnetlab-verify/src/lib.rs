@@ -49,7 +49,8 @@ impl Verifier {
     /// Builds the data plane from ARM records (the shape `vnetlab-arm` renders).
     pub fn new(records: Vec<Value>) -> Result<Verifier, String> {
         let rec = Records::new(&records);
-        let estate = Estate::from_records(records).map_err(|e| format!("vnetlab could not model the estate: {}", e.0))?;
+        let estate = Estate::from_records(records)
+            .map_err(|e| format!("vnetlab could not model the estate: {}", e.0))?;
         let dp = DataPlane::compile(&estate);
         let inv = Inventory::new(&rec);
         let classes = AddressClasses::new(named_prefixes(&rec));
@@ -76,17 +77,32 @@ fn named_prefixes(rec: &Records) -> Vec<(u32, u8)> {
         let s = s.trim();
         let parsed = match s.split_once('/') {
             Some(_) => endpoint::parse_cidr(s).ok(),
-            None => s.parse::<std::net::Ipv4Addr>().ok().map(|a| (u32::from(a), 32)),
+            None => s
+                .parse::<std::net::Ipv4Addr>()
+                .ok()
+                .map(|a| (u32::from(a), 32)),
         };
         if let Some(p) = parsed {
             out.push(p);
         }
     };
     let lists: [(&str, &[&str]); 8] = [
-        ("Microsoft.Network/virtualNetworks", &["/properties/addressSpace/addressPrefixes"]),
-        ("Microsoft.Network/virtualNetworks/subnets", &["/properties/addressPrefix", "/properties/addressPrefixes"]),
-        ("Microsoft.Network/virtualNetworks/virtualNetworkPeerings", &["/properties/remoteAddressSpace/addressPrefixes"]),
-        ("Microsoft.Network/routeTables/routes", &["/properties/addressPrefix", "/properties/nextHopIpAddress"]),
+        (
+            "Microsoft.Network/virtualNetworks",
+            &["/properties/addressSpace/addressPrefixes"],
+        ),
+        (
+            "Microsoft.Network/virtualNetworks/subnets",
+            &["/properties/addressPrefix", "/properties/addressPrefixes"],
+        ),
+        (
+            "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+            &["/properties/remoteAddressSpace/addressPrefixes"],
+        ),
+        (
+            "Microsoft.Network/routeTables/routes",
+            &["/properties/addressPrefix", "/properties/nextHopIpAddress"],
+        ),
         (
             "Microsoft.Network/networkSecurityGroups/securityRules",
             &[
@@ -96,9 +112,18 @@ fn named_prefixes(rec: &Records) -> Vec<(u32, u8)> {
                 "/properties/destinationAddressPrefixes",
             ],
         ),
-        ("Microsoft.Network/localNetworkGateways", &["/properties/localNetworkAddressSpace/addressPrefixes"]),
-        ("Microsoft.Network/publicIPAddresses", &["/properties/ipAddress"]),
-        ("Microsoft.Network/networkInterfaces/ipConfigurations", &["/properties/privateIPAddress"]),
+        (
+            "Microsoft.Network/localNetworkGateways",
+            &["/properties/localNetworkAddressSpace/addressPrefixes"],
+        ),
+        (
+            "Microsoft.Network/publicIPAddresses",
+            &["/properties/ipAddress"],
+        ),
+        (
+            "Microsoft.Network/networkInterfaces/ipConfigurations",
+            &["/properties/privateIPAddress"],
+        ),
     ];
     for (t, ptrs) in lists {
         for r in rec.of_type(t) {

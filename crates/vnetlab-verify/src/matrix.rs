@@ -56,15 +56,29 @@ pub fn groups(inv: &Inventory, level: Level) -> Vec<Group> {
     match level {
         Level::Vm => {
             for vm in &inv.vms {
-                let nics: Vec<usize> = vm.nics.first().copied().into_iter().filter(has_ip).collect();
+                let nics: Vec<usize> = vm
+                    .nics
+                    .first()
+                    .copied()
+                    .into_iter()
+                    .filter(has_ip)
+                    .collect();
                 if !nics.is_empty() {
-                    out.push(Group { id: vm.id.clone(), label: vm.name.clone(), nics });
+                    out.push(Group {
+                        id: vm.id.clone(),
+                        label: vm.name.clone(),
+                        nics,
+                    });
                 }
             }
             // NICs without a VM (appliances deployed as bare NICs) are their own rows.
             for (i, n) in inv.nics.iter().enumerate() {
                 if n.vm.is_none() && n.ip.is_some() {
-                    out.push(Group { id: n.id.clone(), label: format!("nic:{}", n.name), nics: vec![i] });
+                    out.push(Group {
+                        id: n.id.clone(),
+                        label: format!("nic:{}", n.name),
+                        nics: vec![i],
+                    });
                 }
             }
         }
@@ -72,15 +86,28 @@ pub fn groups(inv: &Inventory, level: Level) -> Vec<Group> {
             for (i, s) in inv.subnets.iter().enumerate() {
                 let nics: Vec<usize> = s.nics.iter().copied().filter(has_ip).collect();
                 if !nics.is_empty() {
-                    out.push(Group { id: s.id.clone(), label: inv.subnet_label(i), nics });
+                    out.push(Group {
+                        id: s.id.clone(),
+                        label: inv.subnet_label(i),
+                        nics,
+                    });
                 }
             }
         }
         Level::Vnet => {
             for v in &inv.vnets {
-                let nics: Vec<usize> = v.subnets.iter().flat_map(|&s| inv.subnets[s].nics.iter().copied()).filter(has_ip).collect();
+                let nics: Vec<usize> = v
+                    .subnets
+                    .iter()
+                    .flat_map(|&s| inv.subnets[s].nics.iter().copied())
+                    .filter(has_ip)
+                    .collect();
                 if !nics.is_empty() {
-                    out.push(Group { id: v.id.clone(), label: v.name.clone(), nics });
+                    out.push(Group {
+                        id: v.id.clone(),
+                        label: v.name.clone(),
+                        nics,
+                    });
                 }
             }
         }
@@ -125,18 +152,39 @@ impl PairSpaces for Prober<'_> {
 
 /// Builds the matrix from any exact pair oracle.
 pub fn build(groups: Vec<Group>, level: Level, sel: &Selection, oracle: &dyn PairSpaces) -> Matrix {
+    let cells = build_cells(&groups, &groups, sel, oracle);
+    Matrix {
+        level,
+        selection: sel.clone(),
+        groups,
+        cells,
+    }
+}
+
+/// The cells of some rows against every column.
+fn build_cells(
+    rows: &[Group],
+    cols: &[Group],
+    sel: &Selection,
+    oracle: &dyn PairSpaces,
+) -> Vec<Cell> {
     let want = sel.space();
     let mut memo: HashMap<(usize, usize), FlowSpace> = HashMap::new();
-    let mut cells = Vec::with_capacity(groups.len() * groups.len());
-    for g in &groups {
-        for h in &groups {
-            let mut c = Cell { every: want.clone(), ..Cell::default() };
+    let mut cells = Vec::with_capacity(rows.len() * cols.len());
+    for g in rows {
+        for h in cols {
+            let mut c = Cell {
+                every: want.clone(),
+                ..Cell::default()
+            };
             for &s in &g.nics {
                 for &d in &h.nics {
                     if s == d {
                         continue;
                     }
-                    let f = memo.entry((s, d)).or_insert_with(|| oracle.pair_space(s, d).intersect(&want));
+                    let f = memo
+                        .entry((s, d))
+                        .or_insert_with(|| oracle.pair_space(s, d).intersect(&want));
                     c.pairs += 1;
                     c.some = c.some.union(f);
                     c.every = c.every.intersect(f);
@@ -148,13 +196,52 @@ pub fn build(groups: Vec<Group>, level: Level, sel: &Selection, oracle: &dyn Pai
             cells.push(c);
         }
     }
-    Matrix { level, selection: sel.clone(), groups, cells }
+    cells
 }
 
-/// The matrix of a level, computed by packet walks.
+/// The matrix of a level, computed by packet walks, rows shared out over the machine's cores
+/// (each thread with its own prober; the compiled data plane is shared read-only).
 pub fn compute(v: &Verifier, level: Level, sel: &Selection) -> Matrix {
-    let prober = Prober::new(&v.dp, &v.inv);
-    build(groups(&v.inv, level), level, sel, &prober)
+    let groups = groups(&v.inv, level);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 16);
+    let n = groups.len();
+    if threads == 1 || n < 2 * threads {
+        let prober = Prober::of(v);
+        return build(groups, level, sel, &prober);
+    }
+    let chunk = n.div_ceil(threads);
+    let mut cells = Vec::with_capacity(n * n);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n)
+            .step_by(chunk)
+            .map(|start| {
+                let rows = &groups[start..(start + chunk).min(n)];
+                let all = &groups;
+                scope.spawn(move || build_cells(rows, all, sel, &Prober::of(v)))
+            })
+            .collect();
+        for h in handles {
+            // A panicking worker would be a bug; its rows read as empty rather than taking
+            // the process down.
+            match h.join() {
+                Ok(rows) => cells.extend(rows),
+                Err(_) => {
+                    let rows = chunk.min(n - cells.len() / n);
+                    cells.extend(std::iter::repeat_with(Cell::default).take(rows * n));
+                }
+            }
+        }
+    });
+    cells.resize(n * n, Cell::default());
+    Matrix {
+        level,
+        selection: sel.clone(),
+        groups,
+        cells,
+    }
 }
 
 /// A cell in a few characters: `Tcp:22,443 Icmp`, `all`, `-` (nothing), `n/a` (no pairs);
@@ -176,7 +263,12 @@ pub fn cell_text(c: &Cell) -> String {
 
 pub fn text(m: &Matrix) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "reachability matrix, {} level ({}); rows send, columns receive", m.level.name(), m.selection.describe());
+    let _ = writeln!(
+        out,
+        "reachability matrix, {} level ({}); rows send, columns receive",
+        m.level.name(),
+        m.selection.describe()
+    );
     if m.groups.is_empty() {
         let _ = writeln!(out, "(no {} holds a network interface)", m.level.name());
         return out;
@@ -216,14 +308,29 @@ pub fn json(m: &Matrix) -> Value {
 /// the full sets in each cell's tooltip.
 pub fn html(m: &Matrix) -> String {
     let mut h = String::from("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>vnetlab reachability matrix</title>\n<style>body{font-family:system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse}th,td{border:1px solid #bbb;padding:4px 8px;font-size:13px}th{background:#f0f0f0}td.all{background:#c8ecc8}td.some{background:#fbe7b5}td.none{background:#f6c6c6}td.na{background:#eee;color:#888}</style></head><body>\n");
-    let _ = writeln!(h, "<h1>Reachability matrix</h1>\n<p>{} level, {}. Rows send, columns receive.</p>", m.level.name(), html_escape(&m.selection.describe()));
+    let _ = writeln!(
+        h,
+        "<h1>Reachability matrix</h1>\n<p>{} level, {}. Rows send, columns receive.</p>",
+        m.level.name(),
+        html_escape(&m.selection.describe())
+    );
     h.push_str("<table>\n<tr><th>from \\ to</th>");
     for g in &m.groups {
-        let _ = write!(h, "<th title=\"{}\">{}</th>", html_escape(&g.id), html_escape(&g.label));
+        let _ = write!(
+            h,
+            "<th title=\"{}\">{}</th>",
+            html_escape(&g.id),
+            html_escape(&g.label)
+        );
     }
     h.push_str("</tr>\n");
     for (i, g) in m.groups.iter().enumerate() {
-        let _ = write!(h, "<tr><th title=\"{}\">{}</th>", html_escape(&g.id), html_escape(&g.label));
+        let _ = write!(
+            h,
+            "<tr><th title=\"{}\">{}</th>",
+            html_escape(&g.id),
+            html_escape(&g.label)
+        );
         for j in 0..m.groups.len() {
             let c = m.cell(i, j);
             let class = if c.pairs == 0 {
@@ -235,8 +342,16 @@ pub fn html(m: &Matrix) -> String {
             } else {
                 "some"
             };
-            let tip = format!("{} → {}: {} pairs; every pair: {}; some pair: {}", g.label, m.groups[j].label, c.pairs, c.every, c.some);
-            let _ = write!(h, "<td class=\"{class}\" title=\"{}\">{}</td>", html_escape(&tip), html_escape(&cell_text(c)));
+            let tip = format!(
+                "{} → {}: {} pairs; every pair: {}; some pair: {}",
+                g.label, m.groups[j].label, c.pairs, c.every, c.some
+            );
+            let _ = write!(
+                h,
+                "<td class=\"{class}\" title=\"{}\">{}</td>",
+                html_escape(&tip),
+                html_escape(&cell_text(c))
+            );
         }
         h.push_str("</tr>\n");
     }

@@ -46,22 +46,69 @@ impl Zone {
 pub const INTRA_REGION_PER_GB: f64 = 0.01;
 
 const ZONE1: &[&str] = &[
-    "eastus", "eastus2", "centralus", "northcentralus", "southcentralus", "westcentralus", "westus", "westus2", "westus3",
-    "canadacentral", "canadaeast", "northeurope", "westeurope", "uksouth", "ukwest", "francecentral", "francesouth",
-    "germanywestcentral", "germanynorth", "norwayeast", "norwaywest", "swedencentral", "switzerlandnorth",
-    "switzerlandwest", "polandcentral", "italynorth", "israelcentral", "qatarcentral", "australiacentral",
-    "australiacentral2", "jioindiawest",
+    "eastus",
+    "eastus2",
+    "centralus",
+    "northcentralus",
+    "southcentralus",
+    "westcentralus",
+    "westus",
+    "westus2",
+    "westus3",
+    "canadacentral",
+    "canadaeast",
+    "northeurope",
+    "westeurope",
+    "uksouth",
+    "ukwest",
+    "francecentral",
+    "francesouth",
+    "germanywestcentral",
+    "germanynorth",
+    "norwayeast",
+    "norwaywest",
+    "swedencentral",
+    "switzerlandnorth",
+    "switzerlandwest",
+    "polandcentral",
+    "italynorth",
+    "israelcentral",
+    "qatarcentral",
+    "australiacentral",
+    "australiacentral2",
+    "jioindiawest",
 ];
 const ZONE2: &[&str] = &[
-    "australiaeast", "australiasoutheast", "southeastasia", "eastasia", "japaneast", "japanwest", "koreacentral",
-    "koreasouth", "centralindia", "southindia", "westindia", "jioindiacentral",
+    "australiaeast",
+    "australiasoutheast",
+    "southeastasia",
+    "eastasia",
+    "japaneast",
+    "japanwest",
+    "koreacentral",
+    "koreasouth",
+    "centralindia",
+    "southindia",
+    "westindia",
+    "jioindiacentral",
 ];
-const ZONE3: &[&str] = &["brazilsouth", "brazilsoutheast", "southafricanorth", "southafricawest", "uaenorth", "uaecentral"];
+const ZONE3: &[&str] = &[
+    "brazilsouth",
+    "brazilsoutheast",
+    "southafricanorth",
+    "southafricawest",
+    "uaenorth",
+    "uaecentral",
+];
 const USGOV1: &[&str] = &["usgovvirginia", "usgovarizona", "usgovtexas"];
 
 /// The billing zone of a region (lower case, no spaces), if the map knows it.
 pub fn zone_of(region: &str) -> Option<Zone> {
-    let r: String = region.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
+    let r: String = region
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
     let r = r.as_str();
     if ZONE1.contains(&r) {
         Some(Zone::Zone1)
@@ -80,13 +127,29 @@ pub fn zone_of(region: &str) -> Option<Zone> {
 /// rate, how they were priced). `Err` explains a region without a zone or price.
 pub fn crossing_rates(from: &str, to: &str) -> Result<(f64, f64, String), String> {
     if from.eq_ignore_ascii_case(to) {
-        return Ok((INTRA_REGION_PER_GB, INTRA_REGION_PER_GB, format!("same region ({from}): $0.01/GB out + $0.01/GB in")));
+        return Ok((
+            INTRA_REGION_PER_GB,
+            INTRA_REGION_PER_GB,
+            format!("same region ({from}): $0.01/GB out + $0.01/GB in"),
+        ));
     }
-    let zf = zone_of(from).ok_or_else(|| format!("region '{from}' is not in the billing-zone map"))?;
+    let zf =
+        zone_of(from).ok_or_else(|| format!("region '{from}' is not in the billing-zone map"))?;
     let zt = zone_of(to).ok_or_else(|| format!("region '{to}' is not in the billing-zone map"))?;
-    let pf = zf.price_per_gb().ok_or_else(|| format!("no confirmed global peering price for {} ({from})", zf.name()))?;
-    let pt = zt.price_per_gb().ok_or_else(|| format!("no confirmed global peering price for {} ({to})", zt.name()))?;
-    let mut how = format!("global peering: egress {} ({from}) ${pf}/GB + ingress {} ({to}) ${pt}/GB", zf.name(), zt.name());
+    let pf = zf.price_per_gb().ok_or_else(|| {
+        format!(
+            "no confirmed global peering price for {} ({from})",
+            zf.name()
+        )
+    })?;
+    let pt = zt
+        .price_per_gb()
+        .ok_or_else(|| format!("no confirmed global peering price for {} ({to})", zt.name()))?;
+    let mut how = format!(
+        "global peering: egress {} ({from}) ${pf}/GB + ingress {} ({to}) ${pt}/GB",
+        zf.name(),
+        zt.name()
+    );
     if !zf.confirmed() || !zt.confirmed() {
         how.push_str(" [Zone 3 price UNCONFIRMED]");
     }
@@ -96,7 +159,11 @@ pub fn crossing_rates(from: &str, to: &str) -> Result<(f64, f64, String), String
 /// `$1,234.56`.
 pub fn usd(x: f64) -> String {
     let cents = (x * 100.0).round() as i64;
-    let (sign, cents) = if cents < 0 { ("-", -cents) } else { ("", cents) };
+    let (sign, cents) = if cents < 0 {
+        ("-", -cents)
+    } else {
+        ("", cents)
+    };
     let whole = (cents / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {
@@ -122,8 +189,13 @@ mod tests {
         // West Europe → Japan West: $0.035 egress + $0.09 ingress (azure-semantics.md §9).
         let (e, i, _) = crossing_rates("westeurope", "japanwest").unwrap();
         assert_eq!((e, i), (0.035, 0.09));
-        assert!(crossing_rates("usgovvirginia", "eastus").unwrap_err().contains("US Gov"));
-        assert!(crossing_rates("brazilsouth", "eastus").unwrap().2.contains("UNCONFIRMED"));
+        assert!(crossing_rates("usgovvirginia", "eastus")
+            .unwrap_err()
+            .contains("US Gov"));
+        assert!(crossing_rates("brazilsouth", "eastus")
+            .unwrap()
+            .2
+            .contains("UNCONFIRMED"));
     }
 
     #[test]

@@ -23,7 +23,11 @@ use vnetlab_dataplane::{Blocker, DataPlane, Endpoint as Start, Flow, Walk};
 /// The blocker kinds whose verdict can depend on protocol or ports. Any other blocker on the
 /// ICMP walk stops every flow of the pair (routing, peering, forwarding, power, return path).
 pub fn port_dependent(b: &Blocker) -> bool {
-    (b.kind == "NetworkSecurityRule" && b.resource_id.to_ascii_lowercase().contains("/networksecuritygroups/")) || b.kind == "GuestFirewall"
+    (b.kind == "NetworkSecurityRule"
+        && b.resource_id
+            .to_ascii_lowercase()
+            .contains("/networksecuritygroups/"))
+        || b.kind == "GuestFirewall"
 }
 
 /// One box of flows decided by one walk.
@@ -38,11 +42,23 @@ pub struct Atom {
 
 impl Atom {
     pub fn space(&self) -> FlowSpace {
-        let plane = PortPlane::product(&PortSet::from_ranges(vec![self.sports]), &PortSet::from_ranges(vec![self.dports]));
+        let plane = PortPlane::product(
+            &PortSet::from_ranges(vec![self.sports]),
+            &PortSet::from_ranges(vec![self.dports]),
+        );
         match self.proto {
-            Proto::Tcp => FlowSpace { tcp: plane, ..FlowSpace::empty() },
-            Proto::Udp => FlowSpace { udp: plane, ..FlowSpace::empty() },
-            Proto::Icmp => FlowSpace { icmp: true, ..FlowSpace::empty() },
+            Proto::Tcp => FlowSpace {
+                tcp: plane,
+                ..FlowSpace::empty()
+            },
+            Proto::Udp => FlowSpace {
+                udp: plane,
+                ..FlowSpace::empty()
+            },
+            Proto::Icmp => FlowSpace {
+                icmp: true,
+                ..FlowSpace::empty()
+            },
         }
     }
 }
@@ -61,11 +77,16 @@ pub struct PairFlows {
     pub error: Option<String>,
 }
 
+/// Source- and destination-port ranges named by the rules of the NSGs on a NIC.
+type PortCuts = (Vec<(u16, u16)>, Vec<(u16, u16)>);
+
 /// Walks flows; caches NSG port cuts per NIC.
 pub struct Prober<'a> {
     pub dp: &'a DataPlane,
     pub inv: &'a Inventory,
-    cuts: RefCell<HashMap<String, (Vec<(u16, u16)>, Vec<(u16, u16)>)>>,
+    /// The declared NSG rules (their port ranges cut the port axes), when known.
+    records: Option<&'a crate::inventory::Records>,
+    cuts: RefCell<HashMap<String, PortCuts>>,
     pub walks: RefCell<u64>,
     /// Walk every port class even when a blocker already stops every flow, so that each
     /// class's own blockers (an NSG rule behind a missing route) are known too.
@@ -90,7 +111,9 @@ fn intervals(ranges: &[(u16, u16)]) -> Vec<(u16, u16)> {
         cuts.insert(u32::from(b) + 1);
     }
     let c: Vec<u32> = cuts.into_iter().collect();
-    c.windows(2).map(|w| (w[0] as u16, (w[1] - 1) as u16)).collect()
+    c.windows(2)
+        .map(|w| (w[0] as u16, (w[1] - 1) as u16))
+        .collect()
 }
 
 impl<'a> Prober<'a> {
@@ -98,16 +121,67 @@ impl<'a> Prober<'a> {
         Prober {
             dp,
             inv,
+            records: None,
             cuts: RefCell::new(HashMap::new()),
             walks: RefCell::new(0),
             all_blockers: false,
         }
     }
 
+    /// A prober over a verifier's estate (port cuts read from the declared rules).
+    pub fn of(v: &'a crate::Verifier) -> Prober<'a> {
+        let mut p = Prober::new(&v.dp, &v.inv);
+        p.records = Some(&v.records);
+        p
+    }
+
+    /// Port ranges of the declared rules of the NSGs applying to a NIC (its own and its
+    /// primary subnet's): a superset of the verdict boundaries, which is all a cut needs.
+    fn declared_cuts(&self, rec: &crate::inventory::Records, nic_id: &str) -> PortCuts {
+        use crate::inventory::{str_at, strs_at, type_of_id};
+        let mut nsgs: Vec<String> = Vec::new();
+        if let Some(n) = rec.get(nic_id) {
+            nsgs.extend(str_at(n, "/properties/networkSecurityGroup/id").map(str::to_string));
+        }
+        if let Some(s) = self
+            .inv
+            .nic_ix(nic_id)
+            .and_then(|n| self.inv.nics[n].subnet)
+        {
+            if let Some(sr) = rec.get(&self.inv.subnets[s].id) {
+                nsgs.extend(str_at(sr, "/properties/networkSecurityGroup/id").map(str::to_string));
+            }
+        }
+        let (mut s, mut d) = (Vec::new(), Vec::new());
+        for g in nsgs {
+            for r in rec.children_of(&g) {
+                let id = r.get("id").and_then(|x| x.as_str()).unwrap_or("");
+                if type_of_id(id).as_deref()
+                    != Some("microsoft.network/networksecuritygroups/securityrules")
+                {
+                    continue;
+                }
+                let mut sp: Vec<String> = str_at(r, "/properties/sourcePortRange")
+                    .map(|x| vec![x.to_string()])
+                    .unwrap_or_default();
+                sp.extend(strs_at(r, "/properties/sourcePortRanges"));
+                let mut dp: Vec<String> = str_at(r, "/properties/destinationPortRange")
+                    .map(|x| vec![x.to_string()])
+                    .unwrap_or_default();
+                dp.extend(strs_at(r, "/properties/destinationPortRanges"));
+                s.extend(sp.iter().filter_map(|x| parse_range(x)));
+                d.extend(dp.iter().filter_map(|x| parse_range(x)));
+            }
+        }
+        (s, d)
+    }
+
     /// The engine's start for a member.
     pub fn start(&self, m: Member) -> Start {
         match m {
-            Member::Nic(n) => Start::Nic { nic_id: self.inv.nics[n].id.clone() },
+            Member::Nic(n) => Start::Nic {
+                nic_id: self.inv.nics[n].id.clone(),
+            },
             Member::Address(a) => Start::Address(IpAddr::V4(a)),
         }
     }
@@ -118,7 +192,8 @@ impl<'a> Prober<'a> {
             Member::Address(a) => Some(a),
             Member::Nic(n) => {
                 let nic = &self.inv.nics[n];
-                let from_internet = matches!(src, Member::Address(a) if crate::endpoint::is_public(u32::from(a)));
+                let from_internet =
+                    matches!(src, Member::Address(a) if crate::endpoint::is_public(u32::from(a)));
                 if from_internet {
                     nic.public_ips.first().copied().or(nic.ip)
                 } else {
@@ -129,7 +204,14 @@ impl<'a> Prober<'a> {
     }
 
     /// One walk.
-    pub fn walk(&self, src: Member, dst: Ipv4Addr, proto: Proto, sport: u16, dport: u16) -> Result<Walk, String> {
+    pub fn walk(
+        &self,
+        src: Member,
+        dst: Ipv4Addr,
+        proto: Proto,
+        sport: u16,
+        dport: u16,
+    ) -> Result<Walk, String> {
         *self.walks.borrow_mut() += 1;
         let flow = Flow {
             protocol: proto.to_engine(),
@@ -141,24 +223,43 @@ impl<'a> Prober<'a> {
         self.dp.walk(&self.start(src), flow).map_err(|e| match e {
             vnetlab_dataplane::QueryError::NotFound(w) => format!("{w} not found"),
             vnetlab_dataplane::QueryError::Invalid(w) => w,
-            vnetlab_dataplane::QueryError::NotSupported(w) => format!("{w} is not supported by vnetlab yet"),
+            vnetlab_dataplane::QueryError::NotSupported(w) => {
+                format!("{w} is not supported by vnetlab yet")
+            }
         })
     }
 
     /// Source- and destination-port ranges of the rules of the NSGs applying to a NIC.
-    fn nic_cuts(&self, nic_id: &str) -> (Vec<(u16, u16)>, Vec<(u16, u16)>) {
+    fn nic_cuts(&self, nic_id: &str) -> PortCuts {
         if let Some(c) = self.cuts.borrow().get(&nic_id.to_ascii_lowercase()) {
             return c.clone();
         }
+        if let Some(rec) = self.records {
+            let c = self.declared_cuts(rec, nic_id);
+            self.cuts
+                .borrow_mut()
+                .insert(nic_id.to_ascii_lowercase(), c.clone());
+            return c;
+        }
         let mut s = Vec::new();
         let mut d = Vec::new();
-        for g in self.dp.effective_security_groups(nic_id).unwrap_or_default() {
+        for g in self
+            .dp
+            .effective_security_groups(nic_id)
+            .unwrap_or_default()
+        {
             for r in &g.rules {
                 s.extend(r.source_port_ranges.iter().filter_map(|x| parse_range(x)));
-                d.extend(r.destination_port_ranges.iter().filter_map(|x| parse_range(x)));
+                d.extend(
+                    r.destination_port_ranges
+                        .iter()
+                        .filter_map(|x| parse_range(x)),
+                );
             }
         }
-        self.cuts.borrow_mut().insert(nic_id.to_ascii_lowercase(), (s.clone(), d.clone()));
+        self.cuts
+            .borrow_mut()
+            .insert(nic_id.to_ascii_lowercase(), (s.clone(), d.clone()));
         (s, d)
     }
 
@@ -166,7 +267,13 @@ impl<'a> Prober<'a> {
     fn nics_of(hops: &[vnetlab_dataplane::Hop]) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for h in hops {
-            if h.resource_id.to_ascii_lowercase().contains("/networkinterfaces/") && h.resource_id.to_ascii_lowercase().contains("/ipconfigurations/") {
+            if h.resource_id
+                .to_ascii_lowercase()
+                .contains("/networkinterfaces/")
+                && h.resource_id
+                    .to_ascii_lowercase()
+                    .contains("/ipconfigurations/")
+            {
                 let nic = parent_id(&h.resource_id).to_string();
                 if !out.iter().any(|o| o.eq_ignore_ascii_case(&nic)) {
                     out.push(nic);
@@ -178,12 +285,19 @@ impl<'a> Prober<'a> {
 
     /// Every flow from `src` to `dst`, decided.
     pub fn pair(&self, src: Member, dst: Member) -> PairFlows {
-        self.pair_cut(src, dst, &PortSet::all())
+        self.pair_cut(src, dst, &Proto::ALL, &PortSet::all())
     }
 
-    /// [`Prober::pair`], with classes also cut at the boundaries of `dports` (so that every
-    /// class lies inside or outside a selection, and its walk names a selected port).
-    pub fn pair_cut(&self, src: Member, dst: Member, dports: &PortSet) -> PairFlows {
+    /// The flows of the given protocols to the given destination ports only (classes are cut
+    /// at the selection's boundaries, so each lies inside it and its walk names a selected
+    /// port); `delivered` holds nothing outside the selection.
+    pub fn pair_cut(
+        &self,
+        src: Member,
+        dst: Member,
+        protocols: &[Proto],
+        dports: &PortSet,
+    ) -> PairFlows {
         let Some(addr) = self.target(src, dst) else {
             return PairFlows {
                 src,
@@ -209,7 +323,12 @@ impl<'a> Prober<'a> {
                 return out;
             }
         };
-        let stops_all: Vec<Blocker> = rep.blockers.iter().filter(|b| !port_dependent(b)).cloned().collect();
+        let stops_all: Vec<Blocker> = rep
+            .blockers
+            .iter()
+            .filter(|b| !port_dependent(b))
+            .cloned()
+            .collect();
         out.atoms.push(Atom {
             proto: Proto::Icmp,
             sports: (0, 0),
@@ -217,7 +336,7 @@ impl<'a> Prober<'a> {
             delivered: rep.delivered,
             blockers: rep.blockers.clone(),
         });
-        out.delivered.icmp = rep.delivered;
+        out.delivered.icmp = rep.delivered && protocols.contains(&Proto::Icmp);
         if !stops_all.is_empty() && !self.all_blockers {
             for proto in [Proto::Tcp, Proto::Udp] {
                 out.atoms.push(Atom {
@@ -232,7 +351,10 @@ impl<'a> Prober<'a> {
         }
         // Port cuts from the NSGs met: forward ones as they are, reply-only ones swapped.
         let fwd = Self::nics_of(&rep.hops);
-        let back: Vec<String> = Self::nics_of(&rep.return_hops).into_iter().filter(|n| !fwd.iter().any(|f| f.eq_ignore_ascii_case(n))).collect();
+        let back: Vec<String> = Self::nics_of(&rep.return_hops)
+            .into_iter()
+            .filter(|n| !fwd.iter().any(|f| f.eq_ignore_ascii_case(n)))
+            .collect();
         let (mut scuts, mut dcuts) = (Vec::new(), Vec::new());
         for n in &fwd {
             let (s, d) = self.nic_cuts(n);
@@ -246,13 +368,23 @@ impl<'a> Prober<'a> {
         }
         dcuts.extend(dports.ranges().iter().copied());
         let (sints, dints) = (intervals(&scuts), intervals(&dcuts));
-        for proto in [Proto::Tcp, Proto::Udp] {
+        for proto in [Proto::Tcp, Proto::Udp]
+            .into_iter()
+            .filter(|p| protocols.contains(p))
+        {
             for &si in &sints {
                 // Prefer an ephemeral source port when the interval has one (what clients use).
-                let sport = if si.0 <= 49152 && 49152 <= si.1 { 49152 } else { si.0 };
-                for &di in &dints {
+                let sport = if si.0 <= 49152 && 49152 <= si.1 {
+                    49152
+                } else {
+                    si.0
+                };
+                for &di in dints.iter().filter(|&&(a, _)| dports.contains(a)) {
                     // A port people recognise, when the class has one (blockers quote it).
-                    let dport = [443, 80, 22, 3389, 53, 5432, 1433].into_iter().find(|p| di.0 <= *p && *p <= di.1).unwrap_or(di.0);
+                    let dport = [443, 80, 22, 3389, 53, 5432, 1433]
+                        .into_iter()
+                        .find(|p| di.0 <= *p && *p <= di.1)
+                        .unwrap_or(di.0);
                     let (delivered, blockers) = match self.walk(src, addr, proto, sport, dport) {
                         Ok(w) => (w.delivered, w.blockers),
                         Err(e) => (

@@ -26,7 +26,12 @@ impl Selection {
             Some("tcp") => vec![Proto::Tcp],
             Some("udp") => vec![Proto::Udp],
             Some("icmp") => vec![Proto::Icmp],
-            Some(_) => return Err(format!("protocol '{}' is not one of Tcp, Udp, Icmp, Any", protocol.unwrap_or(""))),
+            Some(_) => {
+                return Err(format!(
+                    "protocol '{}' is not one of Tcp, Udp, Icmp, Any",
+                    protocol.unwrap_or("")
+                ))
+            }
         };
         let ports = match port {
             Some(p) => PortSet::parse(p)?,
@@ -47,7 +52,11 @@ impl Selection {
         let protos = if self.protocols.len() == 3 {
             "any protocol".to_string()
         } else {
-            self.protocols.iter().map(|p| p.name()).collect::<Vec<_>>().join("/")
+            self.protocols
+                .iter()
+                .map(|p| p.name())
+                .collect::<Vec<_>>()
+                .join("/")
         };
         let icmp_only = self.protocols == [Proto::Icmp];
         if icmp_only {
@@ -118,19 +127,29 @@ pub struct ReachReport {
 
 pub fn member_label(v: &Verifier, m: Member) -> String {
     match m {
-        Member::Nic(n) => format!("{} {}", v.inv.nic_label(n), v.inv.nics[n].ip.map(|a| a.to_string()).unwrap_or_default()),
+        Member::Nic(n) => format!(
+            "{} {}",
+            v.inv.nic_label(n),
+            v.inv.nics[n].ip.map(|a| a.to_string()).unwrap_or_default()
+        ),
         Member::Address(a) => a.to_string(),
     }
 }
 
 /// Evaluates every selected flow from `from` to `to`.
 pub fn reach(v: &Verifier, from: &Endpoint, to: &Endpoint, sel: &Selection) -> ReachReport {
-    let mut prober = Prober::new(&v.dp, &v.inv);
+    let mut prober = Prober::of(v);
     prober.all_blockers = true;
     reach_with(v, &prober, from, to, sel)
 }
 
-pub fn reach_with(v: &Verifier, prober: &Prober, from: &Endpoint, to: &Endpoint, sel: &Selection) -> ReachReport {
+pub fn reach_with(
+    v: &Verifier,
+    prober: &Prober,
+    from: &Endpoint,
+    to: &Endpoint,
+    sel: &Selection,
+) -> ReachReport {
     let want = sel.space();
     let mut pairs = Vec::new();
     for &s in &from.members {
@@ -138,10 +157,16 @@ pub fn reach_with(v: &Verifier, prober: &Prober, from: &Endpoint, to: &Endpoint,
             if s == d {
                 continue;
             }
-            let flows = prober.pair_cut(s, d, &sel.ports);
+            let flows = prober.pair_cut(s, d, &sel.protocols, &sel.ports);
             let allowed = flows.delivered.intersect(&want);
             let blocked = want.minus(&flows.delivered);
-            pairs.push(PairReport { src: s, dst: d, flows, allowed, blocked });
+            pairs.push(PairReport {
+                src: s,
+                dst: d,
+                flows,
+                allowed,
+                blocked,
+            });
         }
     }
     let mut some = FlowSpace::empty();
@@ -162,9 +187,15 @@ pub fn reach_with(v: &Verifier, prober: &Prober, from: &Endpoint, to: &Endpoint,
     };
     // Every blocker of every blocked flow class, once each (by kind and resource).
     let mut blockers: Vec<BlockerReport> = Vec::new();
-    let mut add = |b: &Blocker| match blockers.iter_mut().find(|r| r.blocker.kind == b.kind && r.blocker.resource_id == b.resource_id) {
+    let mut add = |b: &Blocker| match blockers
+        .iter_mut()
+        .find(|r| r.blocker.kind == b.kind && r.blocker.resource_id == b.resource_id)
+    {
         Some(r) => r.flow_classes += 1,
-        None => blockers.push(BlockerReport { blocker: b.clone(), flow_classes: 1 }),
+        None => blockers.push(BlockerReport {
+            blocker: b.clone(),
+            flow_classes: 1,
+        }),
     };
     for p in &pairs {
         if let Some(e) = &p.flows.error {
@@ -188,11 +219,21 @@ pub fn reach_with(v: &Verifier, prober: &Prober, from: &Endpoint, to: &Endpoint,
         .iter()
         .find(|p| !p.blocked.is_empty() && p.flows.error.is_none())
         .map(|p| (p, p.blocked.sample()))
-        .or_else(|| pairs.iter().find(|p| !p.allowed.is_empty()).map(|p| (p, p.allowed.sample())));
+        .or_else(|| {
+            pairs
+                .iter()
+                .find(|p| !p.allowed.is_empty())
+                .map(|p| (p, p.allowed.sample()))
+        });
     let example = pick.and_then(|(p, f)| {
         let (proto, sport, dport) = f?;
-        let w = prober.walk(p.src, p.flows.dst_addr, proto, sport, dport).ok()?;
-        Some((format!("{} → {}", member_label(v, p.src), member_label(v, p.dst)), w))
+        let w = prober
+            .walk(p.src, p.flows.dst_addr, proto, sport, dport)
+            .ok()?;
+        Some((
+            format!("{} → {}", member_label(v, p.src), member_label(v, p.dst)),
+            w,
+        ))
     });
     ReachReport {
         from: from.clone(),
@@ -209,7 +250,11 @@ pub fn reach_with(v: &Verifier, prober: &Prober, from: &Endpoint, to: &Endpoint,
 
 fn verdict_line(r: &ReachReport) -> String {
     let n = r.pairs.len();
-    let pairs = if n == 1 { String::new() } else { format!(" ({n} source/destination pairs)") };
+    let pairs = if n == 1 {
+        String::new()
+    } else {
+        format!(" ({n} source/destination pairs)")
+    };
     match r.verdict {
         Verdict::Allowed => format!("ALLOWED — every selected flow is delivered{pairs}"),
         Verdict::Denied => format!("BLOCKED — no selected flow is delivered{pairs}"),
@@ -221,7 +266,13 @@ fn verdict_line(r: &ReachReport) -> String {
 /// The report for people.
 pub fn text(v: &Verifier, r: &ReachReport) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "reach {} → {} ({})", r.from.spec, r.to.spec, r.selection.describe());
+    let _ = writeln!(
+        out,
+        "reach {} → {} ({})",
+        r.from.spec,
+        r.to.spec,
+        r.selection.describe()
+    );
     let _ = writeln!(out, "  from: {}", r.from.label);
     let _ = writeln!(out, "  to:   {}", r.to.label);
     let _ = writeln!(out, "verdict: {}", verdict_line(r));
@@ -236,14 +287,28 @@ pub fn text(v: &Verifier, r: &ReachReport) -> String {
     if r.pairs.len() > 1 && r.verdict == Verdict::Partial {
         let _ = writeln!(out, "pairs:");
         for p in r.pairs.iter().take(20) {
-            let _ = writeln!(out, "  {} → {}: {}", member_label(v, p.src), member_label(v, p.dst), p.allowed);
+            let _ = writeln!(
+                out,
+                "  {} → {}: {}",
+                member_label(v, p.src),
+                member_label(v, p.dst),
+                p.allowed
+            );
         }
         if r.pairs.len() > 20 {
-            let _ = writeln!(out, "  … and {} more pairs (-o json lists them all)", r.pairs.len() - 20);
+            let _ = writeln!(
+                out,
+                "  … and {} more pairs (-o json lists them all)",
+                r.pairs.len() - 20
+            );
         }
     }
     if let Some((label, w)) = &r.example {
-        let what = if w.delivered { "a delivered flow" } else { "a blocked flow" };
+        let what = if w.delivered {
+            "a delivered flow"
+        } else {
+            "a blocked flow"
+        };
         let _ = writeln!(out, "\npath of {what}, {} ({label}):", flow_text(w));
         out.push_str(&walk_text(&v.inv, w, "  "));
         for wn in &w.warnings {
@@ -255,11 +320,25 @@ pub fn text(v: &Verifier, r: &ReachReport) -> String {
         let _ = writeln!(
             out,
             "\nblockers ({n}; {}):",
-            if n == 1 { "lift it and the blocked flows are delivered" } else { "each must be lifted — lifting one leaves the others" }
+            if n == 1 {
+                "lift it and the blocked flows are delivered"
+            } else {
+                "each must be lifted — lifting one leaves the others"
+            }
         );
         for (i, b) in r.blockers.iter().enumerate() {
-            let classes = if b.flow_classes > 1 { format!(" ({} flow classes)", b.flow_classes) } else { String::new() };
-            let _ = writeln!(out, "  {}. {} {}{classes}", i + 1, b.blocker.kind, b.blocker.resource_id);
+            let classes = if b.flow_classes > 1 {
+                format!(" ({} flow classes)", b.flow_classes)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "  {}. {} {}{classes}",
+                i + 1,
+                b.blocker.kind,
+                b.blocker.resource_id
+            );
             let _ = writeln!(out, "     why: {}", b.blocker.explanation);
             if !b.blocker.fix.is_empty() {
                 let _ = writeln!(out, "     fix: {}", b.blocker.fix);

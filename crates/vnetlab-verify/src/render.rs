@@ -47,7 +47,11 @@ pub fn resource_label(inv: &Inventory, id: &str) -> String {
     if low.contains("/networkinterfaces/") && low.contains("/ipconfigurations/") {
         if let Some(n) = inv.nic_of_ipconfig(id) {
             let label = inv.nic_label(n);
-            return if label == inv.nics[n].name { format!("NIC {label}") } else { format!("{label} (NIC {})", inv.nics[n].name) };
+            return if label == inv.nics[n].name {
+                format!("NIC {label}")
+            } else {
+                format!("{label} (NIC {})", inv.nics[n].name)
+            };
         }
         return last_name(parent_id(id)).to_string();
     }
@@ -64,11 +68,31 @@ fn subnet_label(id: &str) -> String {
 
 pub fn decision_text(d: &Decision) -> String {
     match d {
-        Decision::SecurityRule { nsg_id, rule_name, direction, access } => {
-            format!("NSG {} {}: {rule_name} → {}", last_name(nsg_id), dir_name(*direction), access_name(*access))
+        Decision::SecurityRule {
+            nsg_id,
+            rule_name,
+            direction,
+            access,
+        } => {
+            format!(
+                "NSG {} {}: {rule_name} → {}",
+                last_name(nsg_id),
+                dir_name(*direction),
+                access_name(*access)
+            )
         }
-        Decision::Route { subnet_id, prefix, next_hop_type, next_hop_ip, source, route_table_id } => {
-            let mut s = format!("route {prefix} → {}", next_hop_type.as_effective_route_str());
+        Decision::Route {
+            subnet_id,
+            prefix,
+            next_hop_type,
+            next_hop_ip,
+            source,
+            route_table_id,
+        } => {
+            let mut s = format!(
+                "route {prefix} → {}",
+                next_hop_type.as_effective_route_str()
+            );
             if let Some(ip) = next_hop_ip {
                 let _ = write!(s, " {ip}");
             }
@@ -79,11 +103,28 @@ pub fn decision_text(d: &Decision) -> String {
             let _ = write!(s, ") in subnet {}", subnet_label(subnet_id));
             s
         }
-        Decision::Peering { link_id, allowed, reason } => {
-            format!("peering {}/{}: {reason}{}", last_name(parent_id(link_id)), last_name(link_id), if *allowed { "" } else { " — refused" })
+        Decision::Peering {
+            link_id,
+            allowed,
+            reason,
+        } => {
+            format!(
+                "peering {}/{}: {reason}{}",
+                last_name(parent_id(link_id)),
+                last_name(link_id),
+                if *allowed { "" } else { " — refused" }
+            )
         }
         Decision::IpForwarding { nic_id, enabled } => {
-            format!("IP forwarding on {}: {}", last_name(nic_id), if *enabled { "enabled" } else { "disabled — refused" })
+            format!(
+                "IP forwarding on {}: {}",
+                last_name(nic_id),
+                if *enabled {
+                    "enabled"
+                } else {
+                    "disabled — refused"
+                }
+            )
         }
         Decision::NoDestination { address } => format!("no network interface holds {address}"),
         Decision::Return { description } => description.clone(),
@@ -94,7 +135,13 @@ pub fn decision_text(d: &Decision) -> String {
 fn hops_text(inv: &Inventory, hops: &[Hop], out: &mut String, indent: &str) {
     for (i, h) in hops.iter().enumerate() {
         let addr = h.address.map(|a| format!(" {a}")).unwrap_or_default();
-        let _ = writeln!(out, "{indent}{}. {} {}{addr}", i + 1, kind_name(&h.kind), resource_label(inv, &h.resource_id));
+        let _ = writeln!(
+            out,
+            "{indent}{}. {} {}{addr}",
+            i + 1,
+            kind_name(&h.kind),
+            resource_label(inv, &h.resource_id)
+        );
         for d in &h.decisions {
             let _ = writeln!(out, "{indent}     - {}", decision_text(d));
         }
@@ -121,7 +168,11 @@ pub fn flow_text(w: &Walk) -> String {
         vnetlab_dataplane::Protocol::Icmp => format!("ICMP {} → {}", w.flow.src, w.flow.dst),
         p => format!(
             "{} {}:{} → {}:{}",
-            if p == vnetlab_dataplane::Protocol::Tcp { "TCP" } else { "UDP" },
+            if p == vnetlab_dataplane::Protocol::Tcp {
+                "TCP"
+            } else {
+                "UDP"
+            },
             w.flow.src,
             w.flow.src_port,
             w.flow.dst,
@@ -171,7 +222,11 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
             if i + 1 == cells.len() {
                 s.push_str(c);
             } else {
-                let _ = write!(s, "{c}{}  ", " ".repeat(width[i].saturating_sub(c.chars().count())));
+                let _ = write!(
+                    s,
+                    "{c}{}  ",
+                    " ".repeat(width[i].saturating_sub(c.chars().count()))
+                );
             }
         }
         s.trim_end().to_string()
@@ -190,7 +245,10 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 
 /// Escapes text for HTML.
 pub fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Escapes text for XML attributes and content.
@@ -219,7 +277,10 @@ mod tests {
     fn tables_align_and_escapes_are_safe() {
         let t = table(&["A", "Long header"], &[vec!["xyz".into(), "1".into()]]);
         assert_eq!(t, "A    Long header\n---  -----------\nxyz  1\n");
-        assert_eq!(xml_escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot; ");
+        assert_eq!(
+            xml_escape("a<b & \"c\"\u{1}"),
+            "a&lt;b &amp; &quot;c&quot; "
+        );
         assert_eq!(html_escape("<td>"), "&lt;td&gt;");
     }
 }

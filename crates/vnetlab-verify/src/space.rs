@@ -28,7 +28,9 @@ impl PortSet {
     }
 
     pub fn single(p: u16) -> PortSet {
-        PortSet { ranges: vec![(p, p)] }
+        PortSet {
+            ranges: vec![(p, p)],
+        }
     }
 
     /// Normalises any list of ranges (reversed ranges are swapped).
@@ -66,7 +68,10 @@ impl PortSet {
 
     /// Number of ports in the set.
     pub fn count(&self) -> u32 {
-        self.ranges.iter().map(|&(a, b)| u32::from(b) - u32::from(a) + 1).sum()
+        self.ranges
+            .iter()
+            .map(|&(a, b)| u32::from(b) - u32::from(a) + 1)
+            .sum()
     }
 
     pub fn contains(&self, p: u16) -> bool {
@@ -134,9 +139,13 @@ impl PortSet {
         let mut v = Vec::new();
         for part in s.split(',') {
             let part = part.trim();
-            let bad = || format!("'{part}' is not a port or port range (0-65535, e.g. 443 or 1000-2000)");
+            let bad =
+                || format!("'{part}' is not a port or port range (0-65535, e.g. 443 or 1000-2000)");
             let r = match part.split_once('-') {
-                Some((a, b)) => (a.trim().parse::<u16>().map_err(|_| bad())?, b.trim().parse::<u16>().map_err(|_| bad())?),
+                Some((a, b)) => (
+                    a.trim().parse::<u16>().map_err(|_| bad())?,
+                    b.trim().parse::<u16>().map_err(|_| bad())?,
+                ),
                 None => {
                     let p = part.parse::<u16>().map_err(|_| bad())?;
                     (p, p)
@@ -163,7 +172,13 @@ impl fmt::Display for PortSet {
         let parts: Vec<String> = self
             .ranges
             .iter()
-            .map(|&(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") })
+            .map(|&(a, b)| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}-{b}")
+                }
+            })
             .collect();
         f.write_str(&parts.join(","))
     }
@@ -194,7 +209,11 @@ impl PortPlane {
             return PortPlane::empty();
         }
         PortPlane {
-            parts: sports.ranges().iter().map(|&(a, b)| (a, b, dports.clone())).collect(),
+            parts: sports
+                .ranges()
+                .iter()
+                .map(|&(a, b)| (a, b, dports.clone()))
+                .collect(),
         }
     }
 
@@ -207,7 +226,10 @@ impl PortPlane {
     }
 
     pub fn is_all(&self) -> bool {
-        self.parts.len() == 1 && self.parts[0].0 == 0 && self.parts[0].1 == u16::MAX && self.parts[0].2.is_all()
+        self.parts.len() == 1
+            && self.parts[0].0 == 0
+            && self.parts[0].1 == u16::MAX
+            && self.parts[0].2.is_all()
     }
 
     fn at(&self, sport: u16) -> Option<&PortSet> {
@@ -272,7 +294,13 @@ impl PortPlane {
         let mut out: Vec<(u16, u16, PortSet)> = Vec::new();
         for w in cuts.windows(2) {
             let (lo, hi) = (w[0] as u16, (w[1] - 1) as u16);
-            let s = PortSet::from_ranges(self.parts.iter().filter(|p| p.2.contains(lo)).map(|p| (p.0, p.1)).collect());
+            let s = PortSet::from_ranges(
+                self.parts
+                    .iter()
+                    .filter(|p| p.2.contains(lo))
+                    .map(|p| (p.0, p.1))
+                    .collect(),
+            );
             if s.is_empty() {
                 continue;
             }
@@ -297,7 +325,9 @@ impl PortPlane {
 
     /// Destination ports open from at least one source port.
     pub fn dports_for_some_sport(&self) -> PortSet {
-        self.parts.iter().fold(PortSet::empty(), |acc, p| acc.union(&p.2))
+        self.parts
+            .iter()
+            .fold(PortSet::empty(), |acc, p| acc.union(&p.2))
     }
 
     /// Some (source port, destination port) in the plane, preferring an ephemeral source port.
@@ -307,9 +337,16 @@ impl PortPlane {
             .iter()
             .find(|p| p.0 <= 49152 && 49152 <= p.1)
             .or_else(|| self.parts.last())?;
-        let sport = if p.0 <= 49152 && 49152 <= p.1 { 49152 } else { p.0 };
+        let sport = if p.0 <= 49152 && 49152 <= p.1 {
+            49152
+        } else {
+            p.0
+        };
         // A port people recognise when the set has one (an example flow is read by people).
-        let dport = [443, 80, 22, 3389, 53, 5432, 1433].into_iter().find(|&d| p.2.contains(d)).or_else(|| p.2.first())?;
+        let dport = [443, 80, 22, 3389, 53, 5432, 1433]
+            .into_iter()
+            .find(|&d| p.2.contains(d))
+            .or_else(|| p.2.first())?;
         Some((sport, dport))
     }
 }
@@ -368,8 +405,16 @@ impl FlowSpace {
     pub fn selection(protocols: &[Proto], dports: &PortSet) -> FlowSpace {
         let plane = PortPlane::product(&PortSet::all(), dports);
         FlowSpace {
-            tcp: if protocols.contains(&Proto::Tcp) { plane.clone() } else { PortPlane::empty() },
-            udp: if protocols.contains(&Proto::Udp) { plane } else { PortPlane::empty() },
+            tcp: if protocols.contains(&Proto::Tcp) {
+                plane.clone()
+            } else {
+                PortPlane::empty()
+            },
+            udp: if protocols.contains(&Proto::Udp) {
+                plane
+            } else {
+                PortPlane::empty()
+            },
             icmp: protocols.contains(&Proto::Icmp),
         }
     }
@@ -494,11 +539,17 @@ mod tests {
 
     #[test]
     fn port_sets_normalise_and_print() {
-        assert_eq!(ps(&[(80, 80), (81, 90), (10, 5)]).ranges(), &[(5, 10), (80, 90)]);
+        assert_eq!(
+            ps(&[(80, 80), (81, 90), (10, 5)]).ranges(),
+            &[(5, 10), (80, 90)]
+        );
         assert_eq!(ps(&[(80, 80), (81, 90), (10, 5)]).to_string(), "5-10,80-90");
         assert_eq!(PortSet::all().to_string(), "*");
         assert_eq!(PortSet::empty().to_string(), "-");
-        assert_eq!(PortSet::parse("443, 1000-2000").unwrap(), ps(&[(443, 443), (1000, 2000)]));
+        assert_eq!(
+            PortSet::parse("443, 1000-2000").unwrap(),
+            ps(&[(443, 443), (1000, 2000)])
+        );
         assert!(PortSet::parse("2000-1000").is_err());
         assert!(PortSet::parse("70000").is_err());
         assert_eq!(PortSet::all().complement(), PortSet::empty());
@@ -510,7 +561,10 @@ mod tests {
         let mut s = FlowSpace::selection(&[Proto::Tcp], &ps(&[(22, 22), (443, 443)]));
         s.icmp = true;
         s.udp = PortPlane::product(&ps(&[(1024, 65535)]), &PortSet::single(53));
-        assert_eq!(s.summary(), "Tcp:22,443 Udp:53(from source ports 1024-65535) Icmp");
+        assert_eq!(
+            s.summary(),
+            "Tcp:22,443 Udp:53(from source ports 1024-65535) Icmp"
+        );
         assert_eq!(FlowSpace::all().summary(), "all");
         assert_eq!(FlowSpace::empty().summary(), "none");
     }
@@ -523,7 +577,9 @@ mod tests {
 
     fn arb_plane() -> impl Strategy<Value = PortPlane> {
         prop::collection::vec((arb_set(), arb_set()), 0..3).prop_map(|v| {
-            v.iter().fold(PortPlane::empty(), |acc, (s, d)| acc.union(&PortPlane::product(s, d)))
+            v.iter().fold(PortPlane::empty(), |acc, (s, d)| {
+                acc.union(&PortPlane::product(s, d))
+            })
         })
     }
 

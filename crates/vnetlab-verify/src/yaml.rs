@@ -23,7 +23,9 @@ fn convert(y: &Yaml) -> Result<Value, String> {
                     Yaml::String(s) => s.clone(),
                     Yaml::Integer(i) => i.to_string(),
                     Yaml::Boolean(b) => b.to_string(),
-                    other => return Err(format!("a mapping key must be a plain name, not {other:?}")),
+                    other => {
+                        return Err(format!("a mapping key must be a plain name, not {other:?}"))
+                    }
                 };
                 m.insert(key, convert(v)?);
             }
@@ -48,7 +50,10 @@ pub fn parse(text: &str) -> Result<Value, String> {
 pub fn check_keys(m: &Map<String, Value>, known: &[&str], what: &str) -> Result<(), String> {
     for k in m.keys() {
         if !known.contains(&k.as_str()) {
-            return Err(format!("{what}: unknown key '{k}' (known keys: {})", known.join(", ")));
+            return Err(format!(
+                "{what}: unknown key '{k}' (known keys: {})",
+                known.join(", ")
+            ));
         }
     }
     Ok(())
@@ -77,9 +82,13 @@ mod tests {
         assert_eq!(v["d"], 1.5);
         assert_eq!(v["e"][1], "y");
         assert!(parse("a: [1, 2").unwrap_err().starts_with("not valid YAML"));
-        assert!(parse("a: 1\n---\nb: 2\n").unwrap_err().contains("one YAML document"));
+        assert!(parse("a: 1\n---\nb: 2\n")
+            .unwrap_err()
+            .contains("one YAML document"));
         assert_eq!(parse("").unwrap(), Value::Object(Map::new()));
         let m = v.as_object().unwrap();
-        assert!(check_keys(m, &["a"], "intent 1").unwrap_err().contains("unknown key 'b'"));
+        assert!(check_keys(m, &["a"], "intent 1")
+            .unwrap_err()
+            .contains("unknown key 'b'"));
     }
 }

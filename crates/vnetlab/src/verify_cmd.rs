@@ -112,20 +112,47 @@ const SNAPSHOT_FORMAT: &str = "vnetlab-snapshot";
 /// The estate's records from a state database (rendered with derived state, as Network
 /// Watcher sees them) or from a snapshot file.
 pub fn load_records(path: Option<&Path>) -> Result<Vec<serde_json::Value>, String> {
-    let path = path.map(Path::to_path_buf).unwrap_or_else(crate::state::default_path);
-    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read state {}: {e}", path.display()))?;
+    let path = path
+        .map(Path::to_path_buf)
+        .unwrap_or_else(crate::state::default_path);
+    let bytes =
+        std::fs::read(&path).map_err(|e| format!("cannot read state {}: {e}", path.display()))?;
     if !bytes.starts_with(b"SQLite format 3\0") {
-        let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| format!("{} is neither a vnetlab state database nor a snapshot file", path.display()))?;
+        let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
+            format!(
+                "{} is neither a vnetlab state database nor a snapshot file",
+                path.display()
+            )
+        })?;
         if v.get("format").and_then(|f| f.as_str()) != Some(SNAPSHOT_FORMAT) {
-            return Err(format!("{} is JSON but not a vnetlab snapshot (made by `vnetlab snapshot`)", path.display()));
+            return Err(format!(
+                "{} is JSON but not a vnetlab snapshot (made by `vnetlab snapshot`)",
+                path.display()
+            ));
         }
-        return Ok(v.get("records").and_then(|r| r.as_array()).cloned().unwrap_or_default());
+        return Ok(v
+            .get("records")
+            .and_then(|r| r.as_array())
+            .cloned()
+            .unwrap_or_default());
     }
-    let store = SqliteStore::open(&path).map_err(|e| format!("cannot open state {}: {e}", path.display()))?;
+    let store = SqliteStore::open(&path)
+        .map_err(|e| format!("cannot open state {}: {e}", path.display()))?;
     let config = crate::state::config();
     store
-        .read(|txn| vnetlab_arm::diagnostics::estate_records(&Rx { txn, config: &config }))
-        .map_err(|e| format!("cannot read the estate from {}: {}", path.display(), e.message))
+        .read(|txn| {
+            vnetlab_arm::diagnostics::estate_records(&Rx {
+                txn,
+                config: &config,
+            })
+        })
+        .map_err(|e| {
+            format!(
+                "cannot read the estate from {}: {}",
+                path.display(),
+                e.message
+            )
+        })
 }
 
 fn verifier(path: Option<&Path>) -> Result<Verifier, String> {
@@ -142,14 +169,20 @@ fn print(s: &str) {
 }
 
 fn print_json(v: &serde_json::Value) {
-    print(&format!("{}\n", serde_json::to_string_pretty(v).unwrap_or_default()));
+    print(&format!(
+        "{}\n",
+        serde_json::to_string_pretty(v).unwrap_or_default()
+    ));
 }
 
 fn check_output(o: &str, allowed: &[&str]) -> Result<(), String> {
     if allowed.contains(&o) {
         Ok(())
     } else {
-        Err(format!("output format '{o}' is not one of {}", allowed.join(", ")))
+        Err(format!(
+            "output format '{o}' is not one of {}",
+            allowed.join(", ")
+        ))
     }
 }
 
@@ -170,11 +203,19 @@ pub fn run(cmd: VerifyCommand) -> ExitCode {
 
 fn run_inner(cmd: VerifyCommand) -> Result<ExitCode, String> {
     match cmd {
-        VerifyCommand::Reach { from, to, flow, common } => {
+        VerifyCommand::Reach {
+            from,
+            to,
+            flow,
+            common,
+        } => {
             check_output(&common.output, &["text", "json"])?;
             let sel = reach::Selection::parse(Some(&flow.protocol), flow.port.as_deref())?;
             let v = verifier(common.state.as_deref())?;
-            let (f, t) = (v.endpoint(&from).map_err(|e| format!("FROM: {e}"))?, v.endpoint(&to).map_err(|e| format!("TO: {e}"))?);
+            let (f, t) = (
+                v.endpoint(&from).map_err(|e| format!("FROM: {e}"))?,
+                v.endpoint(&to).map_err(|e| format!("TO: {e}"))?,
+            );
             let r = reach::reach(&v, &f, &t, &sel);
             if common.output == "json" {
                 print_json(&reach::json(&v, &r));
@@ -183,9 +224,14 @@ fn run_inner(cmd: VerifyCommand) -> Result<ExitCode, String> {
             }
             Ok(code(r.verdict == reach::Verdict::Allowed))
         }
-        VerifyCommand::Verify { intents: file, junit: junit_path, common } => {
+        VerifyCommand::Verify {
+            intents: file,
+            junit: junit_path,
+            common,
+        } => {
             check_output(&common.output, &["text", "json"])?;
-            let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let list = intents::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?;
             let v = verifier(common.state.as_deref())?;
             let mut outcomes = Vec::new();
@@ -194,11 +240,19 @@ fn run_inner(cmd: VerifyCommand) -> Result<ExitCode, String> {
             for i in &list {
                 let t = Instant::now();
                 outcomes.extend(intents::check(&v, std::slice::from_ref(i)));
-                seconds.push(if deterministic { 0.0 } else { t.elapsed().as_secs_f64() });
+                seconds.push(if deterministic {
+                    0.0
+                } else {
+                    t.elapsed().as_secs_f64()
+                });
             }
             if let Some(p) = junit_path {
-                let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-                std::fs::write(&p, junit::report(&name, &outcomes, &seconds)).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+                let name = file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                std::fs::write(&p, junit::report(&name, &outcomes, &seconds))
+                    .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
             }
             if common.output == "json" {
                 print_json(&intents::json(&v, &outcomes));
@@ -207,8 +261,17 @@ fn run_inner(cmd: VerifyCommand) -> Result<ExitCode, String> {
             }
             Ok(code(outcomes.iter().all(|o| o.holds)))
         }
-        VerifyCommand::Matrix { level, flow, output, state } => {
-            let output = if output == "text" { "table".to_string() } else { output };
+        VerifyCommand::Matrix {
+            level,
+            flow,
+            output,
+            state,
+        } => {
+            let output = if output == "text" {
+                "table".to_string()
+            } else {
+                output
+            };
             check_output(&output, &["table", "json", "html"])?;
             let level = matrix::Level::parse(&level)?;
             let sel = reach::Selection::parse(Some(&flow.protocol), flow.port.as_deref())?;
@@ -233,7 +296,11 @@ fn run_inner(cmd: VerifyCommand) -> Result<ExitCode, String> {
             }
             Ok(code(findings.iter().all(|f| f.severity < threshold)))
         }
-        VerifyCommand::Diff { before, after, output } => {
+        VerifyCommand::Diff {
+            before,
+            after,
+            output,
+        } => {
             check_output(&output, &["text", "json"])?;
             let b = verifier(Some(&before)).map_err(|e| format!("--before: {e}"))?;
             let a = verifier(after.as_deref()).map_err(|e| format!("--after: {e}"))?;
@@ -251,11 +318,13 @@ fn run_inner(cmd: VerifyCommand) -> Result<ExitCode, String> {
         VerifyCommand::Snapshot { out, state } => {
             let records = load_records(state.as_deref())?;
             let n = records.len();
-            let doc = serde_json::json!({ "format": SNAPSHOT_FORMAT, "version": 1, "records": records });
+            let doc =
+                serde_json::json!({ "format": SNAPSHOT_FORMAT, "version": 1, "records": records });
             let text = format!("{}\n", serde_json::to_string(&doc).unwrap_or_default());
             match out {
                 Some(p) => {
-                    std::fs::write(&p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+                    std::fs::write(&p, text)
+                        .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
                     eprintln!("snapshot of {n} records written to {}", p.display());
                 }
                 None => print(&text),
@@ -264,7 +333,8 @@ fn run_inner(cmd: VerifyCommand) -> Result<ExitCode, String> {
         }
         VerifyCommand::Cost { traffic, common } => {
             check_output(&common.output, &["text", "json"])?;
-            let text = std::fs::read_to_string(&traffic).map_err(|e| format!("cannot read {}: {e}", traffic.display()))?;
+            let text = std::fs::read_to_string(&traffic)
+                .map_err(|e| format!("cannot read {}: {e}", traffic.display()))?;
             let demands = cost::parse(&text).map_err(|e| format!("{}: {e}", traffic.display()))?;
             let v = verifier(common.state.as_deref())?;
             let r = cost::estimate(&v, &demands)?;

@@ -9,7 +9,10 @@ use crate::Verifier;
 
 fn range(p: &str) -> Option<(u64, u64)> {
     let (net, len) = parse_cidr(p.trim()).ok()?;
-    Some((u64::from(net), u64::from(net) + (1u64 << (32 - u32::from(len))) - 1))
+    Some((
+        u64::from(net),
+        u64::from(net) + (1u64 << (32 - u32::from(len))) - 1,
+    ))
 }
 
 fn overlap(a: (u64, u64), b: (u64, u64)) -> bool {
@@ -21,21 +24,35 @@ pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
     let spaces: Vec<Vec<(String, (u64, u64))>> = inv
         .vnets
         .iter()
-        .map(|vn| vn.space.iter().filter_map(|p| range(p).map(|r| (p.clone(), r))).collect())
+        .map(|vn| {
+            vn.space
+                .iter()
+                .filter_map(|p| range(p).map(|r| (p.clone(), r)))
+                .collect()
+        })
         .collect();
     // Which VNets are linked (either direction), to tell a broken peering from a future one.
     let linked = |a: usize, b: usize| {
-        v.records.of_type("Microsoft.Network/virtualNetworks/virtualNetworkPeerings").any(|l| {
-            let id = crate::inventory::id_of(l);
-            let from = crate::inventory::parent_id(&id);
-            let to = str_at(l, "/properties/remoteVirtualNetwork/id").unwrap_or("");
-            (from.eq_ignore_ascii_case(&inv.vnets[a].id) && to.eq_ignore_ascii_case(&inv.vnets[b].id))
-                || (from.eq_ignore_ascii_case(&inv.vnets[b].id) && to.eq_ignore_ascii_case(&inv.vnets[a].id))
-        })
+        v.records
+            .of_type("Microsoft.Network/virtualNetworks/virtualNetworkPeerings")
+            .any(|l| {
+                let id = crate::inventory::id_of(l);
+                let from = crate::inventory::parent_id(&id);
+                let to = str_at(l, "/properties/remoteVirtualNetwork/id").unwrap_or("");
+                (from.eq_ignore_ascii_case(&inv.vnets[a].id)
+                    && to.eq_ignore_ascii_case(&inv.vnets[b].id))
+                    || (from.eq_ignore_ascii_case(&inv.vnets[b].id)
+                        && to.eq_ignore_ascii_case(&inv.vnets[a].id))
+            })
     };
     for a in 0..spaces.len() {
         for b in a + 1..spaces.len() {
-            let hit = spaces[a].iter().find_map(|(pa, ra)| spaces[b].iter().find(|(_, rb)| overlap(*ra, *rb)).map(|(pb, _)| (pa, pb)));
+            let hit = spaces[a].iter().find_map(|(pa, ra)| {
+                spaces[b]
+                    .iter()
+                    .find(|(_, rb)| overlap(*ra, *rb))
+                    .map(|(pb, _)| (pa, pb))
+            });
             let Some((pa, pb)) = hit else { continue };
             let (va, vb) = (&inv.vnets[a], &inv.vnets[b]);
             let (sev, why) = if linked(a, b) {

@@ -17,13 +17,25 @@ pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
             (inv.nic_vnet(n) == Some(vnet)).then(|| (inv.nics[n].id.clone(), vm.name.clone()))
         })
     };
-    for l in v.records.of_type("Microsoft.Network/virtualNetworks/virtualNetworkPeerings") {
-        if !str_at(l, "/properties/peeringState").is_some_and(|s| s.eq_ignore_ascii_case("Connected")) {
+    for l in v
+        .records
+        .of_type("Microsoft.Network/virtualNetworks/virtualNetworkPeerings")
+    {
+        if !str_at(l, "/properties/peeringState")
+            .is_some_and(|s| s.eq_ignore_ascii_case("Connected"))
+        {
             continue;
         }
         let lid = id_of(l);
-        let (Some(a), Some(b)) = (inv.vnet_ix(parent_id(&lid)), str_at(l, "/properties/remoteVirtualNetwork/id").and_then(|r| inv.vnet_ix(r))) else { continue };
-        let (Some((nic_a, _)), Some((_, name_b))) = (resident(a), resident(b)) else { continue };
+        let (Some(a), Some(b)) = (
+            inv.vnet_ix(parent_id(&lid)),
+            str_at(l, "/properties/remoteVirtualNetwork/id").and_then(|r| inv.vnet_ix(r)),
+        ) else {
+            continue;
+        };
+        let (Some((nic_a, _)), Some((_, name_b))) = (resident(a), resident(b)) else {
+            continue;
+        };
         match v.dp.resolve(&nic_a, &name_b) {
             Ok(DnsAnswer::Found { .. }) | Err(_) => {}
             Ok(DnsAnswer::NotFound { .. }) | Ok(DnsAnswer::NoServer { .. }) => {

@@ -54,7 +54,13 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(severity: Severity, code: &'static str, resource_id: &str, why: String, fix: String) -> Finding {
+    pub fn new(
+        severity: Severity,
+        code: &'static str,
+        resource_id: &str,
+        why: String,
+        fix: String,
+    ) -> Finding {
         Finding {
             severity,
             code,
@@ -73,7 +79,12 @@ pub fn run(v: &Verifier) -> Vec<Finding> {
     routing::check(v, &mut out);
     nsg::check(v, &mut out);
     dns::check(v, &mut out);
-    out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.code.cmp(b.code)).then(a.resource_id.cmp(&b.resource_id)));
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.code.cmp(b.code))
+            .then(a.resource_id.cmp(&b.resource_id))
+    });
     out.dedup();
     out
 }

@@ -40,10 +40,13 @@ fn addr(s: &str) -> Addr {
     if t == "*" || t.eq_ignore_ascii_case("any") || t == "0.0.0.0/0" {
         return Addr::Any;
     }
-    let cidr = if t.contains('/') { t.to_string() } else { format!("{t}/32") };
+    let cidr = if t.contains('/') {
+        t.to_string()
+    } else {
+        format!("{t}/32")
+    };
     match parse_cidr(&cidr) {
-        Ok((n, l)) if l == 0 => Addr::Net(n, 0).normal(),
-        Ok((n, l)) => Addr::Net(n, l),
+        Ok((n, l)) => Addr::Net(n, l).normal(),
         Err(_) => Addr::Named(t.to_ascii_lowercase()),
     }
 }
@@ -60,7 +63,11 @@ impl Addr {
         match (self, o) {
             (Addr::Any, _) => true,
             (Addr::Net(n, l), Addr::Net(m, k)) => {
-                let mask = if *l == 0 { 0 } else { u32::MAX << (32 - u32::from(*l)) };
+                let mask = if *l == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - u32::from(*l))
+                };
                 l <= k && m & mask == *n
             }
             (Addr::Named(a), Addr::Named(b)) => a == b,
@@ -70,18 +77,33 @@ impl Addr {
 }
 
 fn ports(v: &Value, single: &str, plural: &str) -> PortSet {
-    let mut list: Vec<String> = str_at(v, &format!("/properties/{single}")).map(|s| vec![s.to_string()]).unwrap_or_default();
+    let mut list: Vec<String> = str_at(v, &format!("/properties/{single}"))
+        .map(|s| vec![s.to_string()])
+        .unwrap_or_default();
     list.extend(strs_at(v, &format!("/properties/{plural}")));
     if list.is_empty() {
         return PortSet::all();
     }
-    list.iter().filter_map(|s| PortSet::parse(s).ok()).fold(PortSet::empty(), |a, b| a.union(&b))
+    list.iter()
+        .filter_map(|s| PortSet::parse(s).ok())
+        .fold(PortSet::empty(), |a, b| a.union(&b))
 }
 
 fn addrs(v: &Value, single: &str, plural: &str, asgs: &str) -> Vec<Addr> {
-    let mut out: Vec<Addr> = str_at(v, &format!("/properties/{single}")).map(|s| vec![addr(s)]).unwrap_or_default();
-    out.extend(strs_at(v, &format!("/properties/{plural}")).iter().map(|s| addr(s)));
-    for a in v.pointer(&format!("/properties/{asgs}")).and_then(Value::as_array).into_iter().flatten() {
+    let mut out: Vec<Addr> = str_at(v, &format!("/properties/{single}"))
+        .map(|s| vec![addr(s)])
+        .unwrap_or_default();
+    out.extend(
+        strs_at(v, &format!("/properties/{plural}"))
+            .iter()
+            .map(|s| addr(s)),
+    );
+    for a in v
+        .pointer(&format!("/properties/{asgs}"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let Some(id) = a.get("id").and_then(Value::as_str) {
             out.push(Addr::Named(id.to_ascii_lowercase()));
         }
@@ -99,11 +121,23 @@ fn parse(v: &Value) -> Option<Rule> {
         priority: v.pointer("/properties/priority").and_then(Value::as_u64)?,
         inbound: str_at(v, "/properties/direction")?.eq_ignore_ascii_case("Inbound"),
         allow: str_at(v, "/properties/access")?.eq_ignore_ascii_case("Allow"),
-        proto: str_at(v, "/properties/protocol").unwrap_or("*").to_ascii_lowercase(),
+        proto: str_at(v, "/properties/protocol")
+            .unwrap_or("*")
+            .to_ascii_lowercase(),
         sports: ports(v, "sourcePortRange", "sourcePortRanges"),
         dports: ports(v, "destinationPortRange", "destinationPortRanges"),
-        src: addrs(v, "sourceAddressPrefix", "sourceAddressPrefixes", "sourceApplicationSecurityGroups"),
-        dst: addrs(v, "destinationAddressPrefix", "destinationAddressPrefixes", "destinationApplicationSecurityGroups"),
+        src: addrs(
+            v,
+            "sourceAddressPrefix",
+            "sourceAddressPrefixes",
+            "sourceApplicationSecurityGroups",
+        ),
+        dst: addrs(
+            v,
+            "destinationAddressPrefix",
+            "destinationAddressPrefixes",
+            "destinationApplicationSecurityGroups",
+        ),
         id,
     })
 }
@@ -115,13 +149,19 @@ fn covers(q: &Rule, r: &Rule) -> bool {
     }
     // ICMP has no ports; a `*` rule matches ICMP only with `*` ports (azure-semantics.md §6.1).
     let all_ports = |x: &Rule| x.sports.is_all() && x.dports.is_all();
-    let protos: Vec<&str> = if r.proto == "*" { vec!["tcp", "udp", "icmp"] } else { vec![r.proto.as_str()] };
+    let protos: Vec<&str> = if r.proto == "*" {
+        vec!["tcp", "udp", "icmp"]
+    } else {
+        vec![r.proto.as_str()]
+    };
     protos.into_iter().all(|p| {
         if p == "icmp" {
             let r_matches = r.proto == "icmp" || all_ports(r);
             !r_matches || q.proto == "icmp" || (q.proto == "*" && all_ports(q))
         } else {
-            (q.proto == "*" || q.proto == p) && r.sports.is_subset(&q.sports) && r.dports.is_subset(&q.dports)
+            (q.proto == "*" || q.proto == p)
+                && r.sports.is_subset(&q.sports)
+                && r.dports.is_subset(&q.dports)
         }
     })
 }
@@ -132,12 +172,20 @@ pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
         let mut rules: Vec<Rule> = v
             .records
             .children_of(&nid)
-            .filter(|r| crate::inventory::type_of_id(&id_of(r)).as_deref() == Some("microsoft.network/networksecuritygroups/securityrules"))
+            .filter(|r| {
+                crate::inventory::type_of_id(&id_of(r)).as_deref()
+                    == Some("microsoft.network/networksecuritygroups/securityrules")
+            })
             .filter_map(parse)
             .collect();
         rules.sort_by_key(|r| r.priority);
         for (i, r) in rules.iter().enumerate() {
-            let Some(q) = rules[..i].iter().find(|q| q.inbound == r.inbound && q.priority < r.priority && covers(q, r)) else { continue };
+            let Some(q) = rules[..i]
+                .iter()
+                .find(|q| q.inbound == r.inbound && q.priority < r.priority && covers(q, r))
+            else {
+                continue;
+            };
             let dir = if r.inbound { "Inbound" } else { "Outbound" };
             let (sev, why) = if q.allow != r.allow {
                 (

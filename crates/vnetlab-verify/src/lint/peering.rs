@@ -15,15 +15,24 @@ struct L<'a> {
 }
 
 fn has_gateway(v: &Verifier, vnet_id: &str) -> bool {
-    v.records.of_type("Microsoft.Network/virtualNetworkGateways/ipConfigurations").any(|c| {
-        str_at(c, "/properties/subnet/id").is_some_and(|s| parent_id(s).eq_ignore_ascii_case(vnet_id))
-    }) || v.records.of_type("Microsoft.Network/virtualNetworkGateways").any(|g| {
-        g.pointer("/properties/ipConfigurations")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .any(|c| str_at(c, "/properties/subnet/id").is_some_and(|s| parent_id(s).eq_ignore_ascii_case(vnet_id)))
-    })
+    v.records
+        .of_type("Microsoft.Network/virtualNetworkGateways/ipConfigurations")
+        .any(|c| {
+            str_at(c, "/properties/subnet/id")
+                .is_some_and(|s| parent_id(s).eq_ignore_ascii_case(vnet_id))
+        })
+        || v.records
+            .of_type("Microsoft.Network/virtualNetworkGateways")
+            .any(|g| {
+                g.pointer("/properties/ipConfigurations")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .any(|c| {
+                        str_at(c, "/properties/subnet/id")
+                            .is_some_and(|s| parent_id(s).eq_ignore_ascii_case(vnet_id))
+                    })
+            })
 }
 
 pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
@@ -34,19 +43,39 @@ pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
             let id = id_of(l);
             L {
                 vnet: parent_id(&id).to_string(),
-                remote: str_at(l, "/properties/remoteVirtualNetwork/id").unwrap_or("").to_string(),
+                remote: str_at(l, "/properties/remoteVirtualNetwork/id")
+                    .unwrap_or("")
+                    .to_string(),
                 id,
                 v: l,
             }
         })
         .collect();
-    let reverse = |l: &L| links.iter().find(|o| o.vnet.eq_ignore_ascii_case(&l.remote) && o.remote.eq_ignore_ascii_case(&l.vnet));
+    let reverse = |l: &L| {
+        links.iter().find(|o| {
+            o.vnet.eq_ignore_ascii_case(&l.remote) && o.remote.eq_ignore_ascii_case(&l.vnet)
+        })
+    };
     let name = |id: &str| last_name(id).to_string();
     for l in &links {
         let (vn, rn) = (name(&l.vnet), name(&l.remote));
         let state = str_at(l.v, "/properties/peeringState").unwrap_or("Initiated");
         if v.inv.vnet_ix(&l.remote).is_none() {
-            out.push(Finding::new(Severity::Error, "peering-remote-missing", &l.id, format!("Peering {} on {vn} points at {}, which does not exist: no traffic flows.", name(&l.id), l.remote), format!("az network vnet peering delete -g {} --vnet-name {vn} -n {}", resource_group(&l.id), name(&l.id))));
+            out.push(Finding::new(
+                Severity::Error,
+                "peering-remote-missing",
+                &l.id,
+                format!(
+                    "Peering {} on {vn} points at {}, which does not exist: no traffic flows.",
+                    name(&l.id),
+                    l.remote
+                ),
+                format!(
+                    "az network vnet peering delete -g {} --vnet-name {vn} -n {}",
+                    resource_group(&l.id),
+                    name(&l.id)
+                ),
+            ));
             continue;
         }
         if state.eq_ignore_ascii_case("Initiated") && reverse(l).is_none() {
@@ -67,7 +96,9 @@ pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
             ));
         }
         if let Some(sync) = str_at(l.v, "/properties/peeringSyncLevel") {
-            if sync.eq_ignore_ascii_case("LocalNotInSync") || sync.eq_ignore_ascii_case("LocalAndRemoteNotInSync") {
+            if sync.eq_ignore_ascii_case("LocalNotInSync")
+                || sync.eq_ignore_ascii_case("LocalAndRemoteNotInSync")
+            {
                 out.push(Finding::new(
                     Severity::Warning,
                     "peering-not-in-sync",
@@ -95,7 +126,9 @@ pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
         }
         if transit && has_gateway(v, &l.vnet) {
             if let Some(b) = back {
-                if !bool_at(b.v, "/properties/useRemoteGateways", false) && !has_gateway(v, &l.remote) {
+                if !bool_at(b.v, "/properties/useRemoteGateways", false)
+                    && !has_gateway(v, &l.remote)
+                {
                     out.push(Finding::new(Severity::Warning, "gateway-transit-one-sided", &l.id, format!("{vn} offers its gateway to {rn} (allowGatewayTransit on {}) but {rn}'s link {} does not use it (useRemoteGateways is false): {rn} has no route to on-premises.", name(&l.id), name(&b.id)), format!("az network vnet peering update -g {} --vnet-name {rn} -n {} --set useRemoteGateways=true", resource_group(&b.id), name(&b.id))));
                 }
             }
@@ -103,7 +136,13 @@ pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
     }
     // At most one link per VNet may use a remote gateway.
     for vn in &v.inv.vnets {
-        let users: Vec<&L> = links.iter().filter(|l| l.vnet.eq_ignore_ascii_case(&vn.id) && bool_at(l.v, "/properties/useRemoteGateways", false)).collect();
+        let users: Vec<&L> = links
+            .iter()
+            .filter(|l| {
+                l.vnet.eq_ignore_ascii_case(&vn.id)
+                    && bool_at(l.v, "/properties/useRemoteGateways", false)
+            })
+            .collect();
         if users.len() > 1 {
             out.push(Finding::new(Severity::Error, "remote-gateway-twice", &vn.id, format!("{} uses remote gateways on {} links ({}): a VNet can use only one remote gateway.", vn.name, users.len(), users.iter().map(|l| name(&l.id)).collect::<Vec<_>>().join(", ")), "Keep useRemoteGateways on the link to the hub whose gateway the VNet should use; set it to false on the others.".into()));
         }

@@ -17,7 +17,11 @@ use vnetlab_dataplane::NextHopType;
 
 fn contains(prefix: &str, ip: Ipv4Addr) -> bool {
     parse_cidr(prefix).is_ok_and(|(net, len)| {
-        let mask = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len)) };
+        let mask = if len == 0 {
+            0
+        } else {
+            u32::MAX << (32 - u32::from(len))
+        };
         u32::from(ip) & mask == net
     })
 }
@@ -26,7 +30,11 @@ fn overlaps(a: &str, b: &str) -> bool {
     match (parse_cidr(a), parse_cidr(b)) {
         (Ok((na, la)), Ok((nb, lb))) => {
             let l = la.min(lb);
-            let mask = if l == 0 { 0 } else { u32::MAX << (32 - u32::from(l)) };
+            let mask = if l == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(l))
+            };
             na & mask == nb & mask
         }
         _ => false,
@@ -35,9 +43,13 @@ fn overlaps(a: &str, b: &str) -> bool {
 
 /// The link on `vnet` pointing at `remote`, with its record.
 fn link<'a>(v: &'a Verifier, vnet: &str, remote: &str) -> Option<&'a serde_json::Value> {
-    v.records.of_type("Microsoft.Network/virtualNetworks/virtualNetworkPeerings").find(|l| {
-        parent_id(&id_of(l)).eq_ignore_ascii_case(vnet) && str_at(l, "/properties/remoteVirtualNetwork/id").is_some_and(|r| r.eq_ignore_ascii_case(remote))
-    })
+    v.records
+        .of_type("Microsoft.Network/virtualNetworks/virtualNetworkPeerings")
+        .find(|l| {
+            parent_id(&id_of(l)).eq_ignore_ascii_case(vnet)
+                && str_at(l, "/properties/remoteVirtualNetwork/id")
+                    .is_some_and(|r| r.eq_ignore_ascii_case(remote))
+        })
 }
 
 pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
@@ -45,18 +57,35 @@ pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
     let mut asym_seen: HashSet<(usize, usize)> = HashSet::new();
     for t in v.records.of_type("Microsoft.Network/routeTables") {
         let tid = id_of(t);
-        let subnets: Vec<usize> = inv.subnets.iter().enumerate().filter(|(_, s)| {
-            v.records.get(&s.id).and_then(|r| str_at(r, "/properties/routeTable/id")).is_some_and(|x| x.eq_ignore_ascii_case(&tid))
-        }).map(|(i, _)| i).collect();
+        let subnets: Vec<usize> = inv
+            .subnets
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                v.records
+                    .get(&s.id)
+                    .and_then(|r| str_at(r, "/properties/routeTable/id"))
+                    .is_some_and(|x| x.eq_ignore_ascii_case(&tid))
+            })
+            .map(|(i, _)| i)
+            .collect();
         for r in v.records.children_of(&tid) {
             let rid = id_of(r);
-            if !str_at(r, "/properties/nextHopType").is_some_and(|h| h.eq_ignore_ascii_case("VirtualAppliance")) {
+            if !str_at(r, "/properties/nextHopType")
+                .is_some_and(|h| h.eq_ignore_ascii_case("VirtualAppliance"))
+            {
                 continue;
             }
             let prefix = str_at(r, "/properties/addressPrefix").unwrap_or("");
-            let Some(nh) = str_at(r, "/properties/nextHopIpAddress").and_then(|a| a.parse::<Ipv4Addr>().ok()) else { continue };
+            let Some(nh) =
+                str_at(r, "/properties/nextHopIpAddress").and_then(|a| a.parse::<Ipv4Addr>().ok())
+            else {
+                continue;
+            };
             let rn = last_name(&rid);
-            let holders: Vec<usize> = (0..inv.nics.len()).filter(|&n| inv.nics[n].ip == Some(nh)).collect();
+            let holders: Vec<usize> = (0..inv.nics.len())
+                .filter(|&n| inv.nics[n].ip == Some(nh))
+                .collect();
             let Some(&nva) = holders.first() else {
                 out.push(Finding::new(Severity::Error, "udr-appliance-missing", &rid, format!("Route {rn} sends {prefix} to appliance {nh}, but no network interface has that address: the traffic is dropped."), format!("Deploy the appliance at {nh}, or az network route-table route update -g {} --route-table-name {} -n {rn} --next-hop-ip-address <appliance address>", resource_group(&rid), last_name(&tid))));
                 continue;
@@ -65,7 +94,9 @@ pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
             if !nic.ip_forwarding {
                 out.push(Finding::new(Severity::Error, "udr-appliance-no-ip-forwarding", &nic.id, format!("Route {rn} in {} sends {prefix} to {nh}, but network interface {} has IP forwarding disabled: Azure drops packets not addressed to it.", last_name(&tid), nic.name), format!("az network nic update -g {} -n {} --ip-forwarding true", resource_group(&nic.id), nic.name)));
             }
-            let Some(hub) = inv.nic_vnet(nva) else { continue };
+            let Some(hub) = inv.nic_vnet(nva) else {
+                continue;
+            };
             // Forwarded traffic into each VNet of the prefix (other than the appliance's own).
             // A default route (forced tunnelling) names no VNet in particular: skipped.
             let default_route = parse_cidr(prefix).is_ok_and(|(_, l)| l == 0);
@@ -73,7 +104,10 @@ pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
                 if default_route || w == hub || !vn.space.iter().any(|p| overlaps(p, prefix)) {
                     continue;
                 }
-                let connected = |l: &serde_json::Value| str_at(l, "/properties/peeringState").is_some_and(|s| s.eq_ignore_ascii_case("Connected"));
+                let connected = |l: &serde_json::Value| {
+                    str_at(l, "/properties/peeringState")
+                        .is_some_and(|s| s.eq_ignore_ascii_case("Connected"))
+                };
                 match link(v, &vn.id, &inv.vnets[hub].id) {
                     // A link that is not Connected is its own (peering) finding.
                     Some(l) if !connected(l) => {}
@@ -88,30 +122,56 @@ pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
             // Asymmetric return: from every subnet with a NIC in the prefix, how do replies to the
             // route table's subnets go? (The data plane's next hop, as Network Watcher shows it.)
             for &a in &subnets {
-                let Some(&na) = inv.subnets[a].nics.iter().find(|&&n| inv.nics[n].ip.is_some()) else { continue };
+                let Some(&na) = inv.subnets[a]
+                    .nics
+                    .iter()
+                    .find(|&&n| inv.nics[n].ip.is_some())
+                else {
+                    continue;
+                };
                 let Some(ia) = inv.nics[na].ip else { continue };
                 for (b, sb) in inv.subnets.iter().enumerate() {
-                    if b == a || !sb.prefixes.iter().any(|p| overlaps(p, prefix)) || !asym_seen.insert((a, b)) {
+                    if b == a
+                        || !sb.prefixes.iter().any(|p| overlaps(p, prefix))
+                        || !asym_seen.insert((a, b))
+                    {
                         continue;
                     }
-                    let Some(&nb) = sb.nics.iter().find(|&&n| inv.nics[n].ip.is_some() && n != nva) else { continue };
+                    let Some(&nb) = sb
+                        .nics
+                        .iter()
+                        .find(|&&n| inv.nics[n].ip.is_some() && n != nva)
+                    else {
+                        continue;
+                    };
                     let Some(ib) = inv.nics[nb].ip else { continue };
                     if !contains(prefix, ib) {
                         continue;
                     }
                     // Only where the forward path really takes this route.
-                    let fwd = v.dp.next_hop(&inv.nics[na].id, IpAddr::V4(ia), IpAddr::V4(ib));
-                    if !fwd.as_ref().is_ok_and(|h| h.next_hop_type == NextHopType::VirtualAppliance && h.next_hop_ip.as_deref() == Some(&nh.to_string())) {
+                    let fwd =
+                        v.dp.next_hop(&inv.nics[na].id, IpAddr::V4(ia), IpAddr::V4(ib));
+                    if !fwd.as_ref().is_ok_and(|h| {
+                        h.next_hop_type == NextHopType::VirtualAppliance
+                            && h.next_hop_ip.as_deref() == Some(&nh.to_string())
+                    }) {
                         continue;
                     }
-                    let Ok(back) = v.dp.next_hop(&inv.nics[nb].id, IpAddr::V4(ib), IpAddr::V4(ia)) else { continue };
-                    let same = back.next_hop_type == NextHopType::VirtualAppliance && back.next_hop_ip.as_deref() == Some(&nh.to_string());
+                    let Ok(back) =
+                        v.dp.next_hop(&inv.nics[nb].id, IpAddr::V4(ib), IpAddr::V4(ia))
+                    else {
+                        continue;
+                    };
+                    let same = back.next_hop_type == NextHopType::VirtualAppliance
+                        && back.next_hop_ip.as_deref() == Some(&nh.to_string());
                     if same || back.next_hop_type == NextHopType::None {
                         // A `None` return route is a hard blocker, which reach reports; not an asymmetry.
                         continue;
                     }
                     let how = match &back.next_hop_ip {
-                        Some(ip) if !ip.is_empty() => format!("{} {ip}", back.next_hop_type.as_effective_route_str()),
+                        Some(ip) if !ip.is_empty() => {
+                            format!("{} {ip}", back.next_hop_type.as_effective_route_str())
+                        }
                         _ => back.next_hop_type.as_effective_route_str().to_string(),
                     };
                     let (la, lb) = (inv.subnet_label(a), inv.subnet_label(b));
@@ -131,7 +191,9 @@ pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
         if !s.name.eq_ignore_ascii_case("GatewaySubnet") {
             continue;
         }
-        let Some(rec) = v.records.get(&s.id) else { continue };
+        let Some(rec) = v.records.get(&s.id) else {
+            continue;
+        };
         if let Some(nsg) = str_at(rec, "/properties/networkSecurityGroup/id") {
             out.push(Finding::new(Severity::Warning, "gatewaysubnet-nsg", &s.id, format!("GatewaySubnet of {} has network security group {}: NSGs on GatewaySubnet are not supported and can break the gateway (azure-semantics.md §11).", inv.vnets[s.vnet].name, last_name(nsg)), format!("az network vnet subnet update -g {} --vnet-name {} -n GatewaySubnet --remove networkSecurityGroup", resource_group(&s.id), inv.vnets[s.vnet].name)));
         }
