@@ -34,6 +34,7 @@ mod dns;
 mod fixes;
 mod fxhash;
 pub mod generate;
+mod headerspace;
 mod journey;
 mod latency;
 mod lpm;
@@ -48,6 +49,7 @@ mod tags;
 mod walk;
 
 pub use api::*;
+pub use headerspace::{LayerMatch, RuleSpace};
 pub use parse::LISTEN_TAG;
 pub use queries::{FastVerdict, FlowCache, NicHandle};
 

@@ -15,6 +15,7 @@
 //! Architecture Invariant: no I/O. Files are read and written by the `vnetlab` binary; this
 //! crate takes records and text and returns reports.
 
+pub mod classes;
 pub mod cost;
 pub mod diff;
 pub mod endpoint;

@@ -12,7 +12,6 @@ use crate::render::{html_escape, table};
 use crate::space::FlowSpace;
 use crate::Verifier;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,7 +168,8 @@ fn build_cells(
     oracle: &dyn PairSpaces,
 ) -> Vec<Cell> {
     let want = sel.space();
-    let mut memo: HashMap<(usize, usize), FlowSpace> = HashMap::new();
+    // Each NIC pair lies in one cell (groups partition NICs), so no pair memo: at the
+    // Azure limits one would hold 10⁸ flow sets.
     let mut cells = Vec::with_capacity(rows.len() * cols.len());
     for g in rows {
         for h in cols {
@@ -182,12 +182,10 @@ fn build_cells(
                     if s == d {
                         continue;
                     }
-                    let f = memo
-                        .entry((s, d))
-                        .or_insert_with(|| oracle.pair_space(s, d).intersect(&want));
+                    let f = oracle.pair_space(s, d).intersect(&want);
                     c.pairs += 1;
-                    c.some = c.some.union(f);
-                    c.every = c.every.intersect(f);
+                    c.some = c.some.union(&f);
+                    c.every = c.every.intersect(&f);
                 }
             }
             if c.pairs == 0 {
@@ -199,9 +197,35 @@ fn build_cells(
     cells
 }
 
-/// The matrix of a level, computed by packet walks, rows shared out over the machine's cores
-/// (each thread with its own prober; the compiled data plane is shared read-only).
+/// The matrix of a level: exact pair flow sets from class walks and NSG intervals
+/// ([`crate::classes`]), rows shared out over the machine's cores (each thread with its own
+/// memos; the compiled data plane is shared read-only).
 pub fn compute(v: &Verifier, level: Level, sel: &Selection) -> Matrix {
+    let classes = v.dp.walk_classes();
+    let handles = crate::classes::handles(v);
+    compute_with(v, level, sel, &|| {
+        Box::new(crate::classes::ClassOracle::new(
+            v,
+            &classes,
+            handles.clone(),
+        ))
+    })
+}
+
+/// The matrix by packet walks of every port class of every NIC pair (the reference the
+/// property tests hold [`compute`] to).
+pub fn compute_by_walks(v: &Verifier, level: Level, sel: &Selection) -> Matrix {
+    compute_with(v, level, sel, &|| Box::new(Prober::of(v)))
+}
+
+type OracleFactory<'a> = dyn Fn() -> Box<dyn PairSpaces + 'a> + Sync + 'a;
+
+fn compute_with<'a>(
+    v: &'a Verifier,
+    level: Level,
+    sel: &Selection,
+    make: &OracleFactory<'a>,
+) -> Matrix {
     let groups = groups(&v.inv, level);
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -209,8 +233,8 @@ pub fn compute(v: &Verifier, level: Level, sel: &Selection) -> Matrix {
         .clamp(1, 16);
     let n = groups.len();
     if threads == 1 || n < 2 * threads {
-        let prober = Prober::of(v);
-        return build(groups, level, sel, &prober);
+        let oracle = make();
+        return build(groups, level, sel, &*oracle);
     }
     let chunk = n.div_ceil(threads);
     let mut cells = Vec::with_capacity(n * n);
@@ -220,7 +244,7 @@ pub fn compute(v: &Verifier, level: Level, sel: &Selection) -> Matrix {
             .map(|start| {
                 let rows = &groups[start..(start + chunk).min(n)];
                 let all = &groups;
-                scope.spawn(move || build_cells(rows, all, sel, &Prober::of(v)))
+                scope.spawn(move || build_cells(rows, all, sel, &*make()))
             })
             .collect();
         for h in handles {

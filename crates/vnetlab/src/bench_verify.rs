@@ -22,7 +22,8 @@ pub struct Args {
     pub route_tables: usize,
     #[arg(long, default_value_t = 400)]
     pub udrs_per_table: usize,
-    /// Skip the matrix (it is computed pair by pair from walks today: hours at the limit).
+    /// Skip the matrix (NIC pair by NIC pair over walk classes and NSG intervals: minutes at
+    /// the limit).
     #[arg(long)]
     pub no_matrix: bool,
     /// `reach` queries to time (the median is printed).
