@@ -78,6 +78,19 @@ t "subnet update --nsg (generic update: GET then PUT with read-only fields)" 0 \
   "/subscriptions/$SUB/resourceGroups/$G/providers/Microsoft.Network/networkSecurityGroups/web-nsg" \
   az network vnet subnet update -g $G --vnet-name spoke-web-vnet -n web --network-security-group web-nsg --query "networkSecurityGroup.id" -o tsv
 t "nic create --vnet-name --subnet" 0 "10.1.1.4" az network nic create -g $G -n web-nic --vnet-name spoke-web-vnet --subnet web --query "NewNIC.ipConfigurations[0].privateIPAddress" -o tsv
+# A VM through the generic resource client (az vm create is a template deployment), then the
+# POST actions that read the data plane: effective routes, Network Watcher.
+NIC_ID=/subscriptions/$SUB/resourceGroups/$G/providers/Microsoft.Network/networkInterfaces/web-nic
+VM_BODY='{"location": "eastus", "properties": {"hardwareProfile": {"vmSize": "Standard_B1s"},
+  "networkProfile": {"networkInterfaces": [{"id": "'$NIC_ID'", "properties": {"primary": true}}]},
+  "storageProfile": {"imageReference": {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest"}, "osDisk": {"createOption": "fromImage"}},
+  "osProfile": {"computerName": "web-vm", "adminUsername": "azureuser", "adminPassword": "Sup3rSecret!Passw0rd"}}}'
+t "VM via az resource create (a generic PUT)" 0 "Succeeded" az resource create --id "/subscriptions/$SUB/resourceGroups/$G/providers/Microsoft.Compute/virtualMachines/web-vm" \
+  --api-version 2024-11-01 --is-full-object --properties "$VM_BODY" --query properties.provisioningState -o tsv
+t "nic show-effective-route-table -o table" 0 - az network nic show-effective-route-table -g $G -n web-nic -o table
+has "... lists the VNet's own space" "10.1.0.0/16" "$OUT"
+t "watcher show-next-hop" 0 "VnetLocal" az network watcher show-next-hop -g $G --vm web-vm --source-ip 10.1.1.4 --dest-ip 10.1.1.5 --query nextHopType -o tsv
+t "watcher test-ip-flow (the subnet's NSG allows 443)" 0 "Allow" az network watcher test-ip-flow -g $G --vm web-vm --direction Inbound --protocol TCP --local 10.1.1.4:443 --remote 10.0.0.9:50000 --query access -o tsv
 t "nsg in use cannot be deleted" 1 - az network nsg delete -g $G -n web-nsg
 has "... InUseNetworkSecurityGroupCannotBeDeleted" "InUseNetworkSecurityGroupCannotBeDeleted" "$ERR"
 t "vnet list" 0 "hub-vnet spoke-web-vnet" bash -c "az network vnet list -g $G --query '[].name' -o tsv | tr '\n' ' ' | sed 's/ \$//'"
@@ -85,6 +98,17 @@ t "group show" 0 "eastus" az group show -n $G --query location -o tsv
 t "group list" 0 - az group list --query "[].name" -o tsv
 has "... lists both groups" "$G" "$OUT"
 fi
+
+# --- az login --identity: the managed-identity endpoint (real-clients.md §2.3) -------------
+MI_DIR=$WORK/azcfg-mi-$MODE
+mkdir -p "$MI_DIR"
+# The registered cloud and the choice of it (`config`), not the service-principal login.
+cp "$AZURE_CONFIG_DIR/versionCheck.json" "$AZURE_CONFIG_DIR/clouds.config" "$AZURE_CONFIG_DIR/config" "$MI_DIR/"
+t "az login --identity (managed identity endpoint)" 0 "$SUB" env AZURE_CONFIG_DIR="$MI_DIR" \
+  IDENTITY_ENDPOINT="$VNETLAB_ENDPOINT/msi/token" IDENTITY_HEADER=vnetlab \
+  az login --identity --query "[0].id" -o tsv
+t "... and ARM calls with its token" 0 "true" env AZURE_CONFIG_DIR="$MI_DIR" \
+  IDENTITY_ENDPOINT="$VNETLAB_ENDPOINT/msi/token" IDENTITY_HEADER=vnetlab az group exists -n $RG
 
 # --- teardown -------------------------------------------------------------------------------
 t "group exists" 0 "true" az group exists -n $RG

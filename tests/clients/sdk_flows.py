@@ -240,6 +240,26 @@ def flow_generic_resources_vm_and_private_dns():
     assert rc.resources.check_existence_by_id(zone_id, api_version="2018-09-01") is True
 
 
+def flow_diagnostic_posts():
+    """POST actions (long-running in Azure: 202 + Location in async mode) on the VM's NIC and
+    the region's Network Watcher."""
+    _, nc = clients()
+    vm_id = f"/subscriptions/{SUB}/resourceGroups/sdk-rg/providers/Microsoft.Compute/virtualMachines/vm1"
+    routes = nc.network_interfaces.begin_get_effective_route_table("sdk-rg", "nic1").result()
+    prefixes = [p for r in routes.value for p in r.address_prefix]
+    assert "10.0.0.0/16" in prefixes and "0.0.0.0/0" in prefixes, prefixes
+    groups = nc.network_interfaces.begin_list_effective_network_security_groups("sdk-rg", "nic1").result()
+    assert groups.value, "the subnet's NSG applies to nic1"
+    verdict = nc.network_watchers.begin_verify_ip_flow("NetworkWatcherRG", "NetworkWatcher_eastus", {
+        "targetResourceId": vm_id, "direction": "Inbound", "protocol": "TCP", "localPort": "443",
+        "remotePort": "50000", "localIPAddress": "10.0.0.4", "remoteIPAddress": "10.0.1.10"}).result()
+    assert verdict.access in ("Allow", "Deny"), verdict
+    hop = nc.network_watchers.begin_get_next_hop("NetworkWatcherRG", "NetworkWatcher_eastus", {
+        "targetResourceId": vm_id, "sourceIPAddress": "10.0.0.4", "destinationIPAddress": "10.0.0.5"}).result()
+    assert hop.next_hop_type == "VnetLocal", hop
+    expect_error(lambda: nc.network_interfaces.begin_get_effective_route_table("sdk-rg", "nope").result(), 404, "ResourceNotFound")
+
+
 def flow_etags():
     _, nc = clients()
     nsg = nc.network_security_groups.get("sdk-rg", "nsg")
@@ -334,7 +354,7 @@ def flow_cleanup_cascades():
 
 FLOWS = [flow_resource_groups, flow_vnets_and_subnets, flow_peering_lifecycle, flow_nsg_asg_route_table,
          flow_nic_public_ip_watcher, flow_gateways_and_connection, flow_generic_resources_vm_and_private_dns,
-         flow_etags, flow_paging, flow_long_running_operations, flow_entra_credentials, flow_cleanup_cascades]
+         flow_diagnostic_posts, flow_etags, flow_paging, flow_long_running_operations, flow_entra_credentials, flow_cleanup_cascades]
 
 
 def main():

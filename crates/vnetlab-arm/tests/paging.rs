@@ -95,8 +95,14 @@ fn an_exact_multiple_has_no_trailing_link_and_no_page_size_means_one_page() {
     let arm5 = arm(Some(5));
     assert_eq!(pages(&arm5, &vnets("")).len(), 1);
     let all = arm(None);
-    assert_eq!(pages(&all, &vnets("")), vec![vec!["v0", "v1", "v2", "v3", "v4"]]);
-    assert_eq!(Config::default().page_size, Some(vnetlab_arm::cx::DEFAULT_PAGE_SIZE));
+    assert_eq!(
+        pages(&all, &vnets("")),
+        vec![vec!["v0", "v1", "v2", "v3", "v4"]]
+    );
+    assert_eq!(
+        Config::default().page_size,
+        Some(vnetlab_arm::cx::DEFAULT_PAGE_SIZE)
+    );
 }
 
 #[test]

@@ -147,6 +147,12 @@ pub fn translate(
         )
     })?;
     let path = decode_path(raw_path)?;
+    if raw_query.is_some_and(|q| q.len() > MAX_TARGET) {
+        return Err(ArmError::bad_request(
+            "InvalidQueryString",
+            "The query string is too long.",
+        ));
+    }
     let (api_version, query) = split_query(raw_query)?;
     let body = parse_body(method, body)?;
     Ok(Translated {
@@ -196,12 +202,10 @@ pub fn check_bearer(header: Option<&str>, now: i64) -> Result<(), ArmResponse> {
         Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => {
             t.trim()
         }
-        _ => {
-            return Err(unauthorized(
-                "AuthenticationFailed",
-                "Authentication failed. The 'Authorization' header is provided in an invalid format.",
-            ))
-        }
+        _ => return Err(unauthorized(
+            "AuthenticationFailed",
+            "Authentication failed. The 'Authorization' header is provided in an invalid format.",
+        )),
     };
     if let Some(exp) = crate::entra::token_expiry(token) {
         if exp < now {
@@ -251,7 +255,13 @@ mod tests {
             split_query(None).unwrap_err().code,
             "MissingApiVersionParameter"
         );
-        for bad in ["x", "2025-7-01", "2025-07-01x", "2025-07-01-", "2025-07-01-pré"] {
+        for bad in [
+            "x",
+            "2025-7-01",
+            "2025-07-01x",
+            "2025-07-01-",
+            "2025-07-01-pré",
+        ] {
             let e = split_query(Some(&format!("api-version={bad}"))).unwrap_err();
             assert_eq!(e.code, "InvalidApiVersionParameter", "{bad}");
         }
@@ -269,14 +279,18 @@ mod tests {
         assert_eq!((e.status, e.code.as_str()), (400, "InvalidRequestContent"));
         let deep = "[".repeat(10_000);
         assert_eq!(
-            parse_body(Method::Post, deep.as_bytes()).unwrap_err().status,
+            parse_body(Method::Post, deep.as_bytes())
+                .unwrap_err()
+                .status,
             400
         );
     }
 
     #[test]
     fn next_links_become_absolute_with_the_api_version() {
-        let mut r = ArmResponse::ok(json!({"value": [], "nextLink": "/subscriptions/s/resourcegroups?$skiptoken=2"}));
+        let mut r = ArmResponse::ok(
+            json!({"value": [], "nextLink": "/subscriptions/s/resourcegroups?$skiptoken=2"}),
+        );
         absolutize_next_link(&mut r, "https://127.0.0.1:1", "2024-11-01");
         assert_eq!(
             r.body.unwrap()["nextLink"],

@@ -50,14 +50,18 @@ pub fn shell_lines(c: &Connection) -> String {
     let e = &c.endpoint;
     let cloud = cloud_name(e);
     let mut s = String::new();
-    s.push_str(&format!("# The real az CLI against vnetlab serve at {e}.\n"));
+    s.push_str(&format!(
+        "# The real az CLI against vnetlab serve at {e}.\n"
+    ));
     s.push_str("# az keeps logins and clouds in AZURE_CONFIG_DIR; this one leaves your own ~/.azure alone.\n");
     s.push_str(&format!(
         "export AZURE_CONFIG_DIR={}\n",
         sh_quote(&c.az_config_dir.display().to_string())
     ));
     s.push_str("export AZURE_CORE_COLLECT_TELEMETRY=false AZURE_CORE_SURVEY_MESSAGE=false\n");
-    s.push_str("# Without this, MSAL asks login.microsoftonline.com about the unknown authority first.\n");
+    s.push_str(
+        "# Without this, MSAL asks login.microsoftonline.com about the unknown authority first.\n",
+    );
     s.push_str("export AZURE_CORE_INSTANCE_DISCOVERY=false\n");
     s.push_str("# Trust the server's self-signed certificate (az, MSAL and the SDK read this; not SSL_CERT_FILE).\n");
     s.push_str(&format!(
@@ -81,7 +85,7 @@ pub fn shell_lines(c: &Connection) -> String {
         sh_quote(e),
         sh_quote(e)
     ));
-    s.push_str(&format!("az cloud set -n {cloud}\n"));
+    s.push_str(&format!("az cloud set -n {cloud} --only-show-errors\n"));
     s.push_str("# Any client id and secret are accepted; the tenant must be the server's.\n");
     s.push_str(&format!(
         "az login --service-principal -u {LOGIN_CLIENT_ID} -p vnetlab --tenant {} -o none\n",
@@ -195,7 +199,7 @@ mod tests {
             "export REQUESTS_CA_BUNDLE=/home/me/.vnetlab/tls/cert.pem\n",
             "az cloud register -n vnetlab-18443 --endpoint-resource-manager https://127.0.0.1:18443/ --endpoint-active-directory https://127.0.0.1:18443 ",
             "--skip-endpoint-discovery",
-            "az cloud set -n vnetlab-18443\n",
+            "az cloud set -n vnetlab-18443 --only-show-errors\n",
             "--tenant tid -o none\n",
             r#"{"azure-cli": {"local": "2.91.0"}"#,
         ] {

@@ -83,17 +83,17 @@ pub fn token_expiry(token: &str) -> Option<i64> {
         return None;
     }
     let bytes = URL_SAFE_NO_PAD.decode(claims.trim_end_matches('=')).ok()?;
-    serde_json::from_slice::<Value>(&bytes).ok()?.get("exp")?.as_i64()
+    serde_json::from_slice::<Value>(&bytes)
+        .ok()?
+        .get("exp")?
+        .as_i64()
 }
 
 /// The audience a scope names: `https://management.core.windows.net//.default` →
 /// `https://management.core.windows.net/` (az's scope has that double slash).
 fn audience_of_scope(scope: &str) -> String {
     let first = scope.split_whitespace().next().unwrap_or("");
-    first
-        .strip_suffix("/.default")
-        .unwrap_or(first)
-        .to_string()
+    first.strip_suffix("/.default").unwrap_or(first).to_string()
 }
 
 /// The tenant part of an authority path is ours, or a well-known alias.
@@ -457,6 +457,9 @@ mod tests {
             0,
         )
         .unwrap();
-        assert_eq!(m.body["authentication"]["loginEndpoint"], "https://127.0.0.1:1");
+        assert_eq!(
+            m.body["authentication"]["loginEndpoint"],
+            "https://127.0.0.1:1"
+        );
     }
 }

@@ -162,7 +162,10 @@ mod tests {
 
     #[test]
     fn quantiles() {
-        let s = Stats::merge(vec![(1, vec![3000, 1000]), (0, vec![2000])], Duration::from_secs(2));
+        let s = Stats::merge(
+            vec![(1, vec![3000, 1000]), (0, vec![2000])],
+            Duration::from_secs(2),
+        );
         assert_eq!((s.requests, s.errors), (3, 1));
         assert_eq!(s.quantile_ms(0.5), 2.0);
         assert_eq!(s.quantile_ms(1.0), 3.0);

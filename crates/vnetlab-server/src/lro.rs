@@ -25,7 +25,9 @@ const REMEMBERED: usize = 10_000;
 pub enum LroMode {
     Sync,
     /// Azure-style, reporting `InProgress` to this many polls before `Succeeded`.
-    Async { in_progress_polls: u32 },
+    Async {
+        in_progress_polls: u32,
+    },
 }
 
 #[derive(Debug)]
@@ -274,7 +276,9 @@ mod tests {
     #[test]
     fn sync_mode_passes_answers_through() {
         let ops = Operations::new(LroMode::Sync);
-        let req = ArmRequest::delete("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v");
+        let req = ArmRequest::delete(
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v",
+        );
         let r = ops.answer(
             &req,
             ArmResponse {
@@ -302,7 +306,10 @@ mod tests {
         );
         let r = ops.answer(&req, resp, B, "2026-03-01");
         assert_eq!(r.status, 201);
-        assert_eq!(r.body.as_ref().unwrap()["properties"]["provisioningState"], "Updating");
+        assert_eq!(
+            r.body.as_ref().unwrap()["properties"]["provisioningState"],
+            "Updating"
+        );
         assert_eq!(header(&r, "retry-after"), Some("1"));
         let url = header(&r, "azure-asyncoperation").unwrap();
         assert!(url.contains("/providers/Microsoft.Network/locations/eastus/operations/"));
@@ -310,7 +317,10 @@ mod tests {
         let statuses: Vec<Value> = (0..3)
             .map(|_| ops.poll(path_of(url)).unwrap().body.unwrap()["status"].clone())
             .collect();
-        assert_eq!(statuses, vec![json!("InProgress"), json!("InProgress"), json!("Succeeded")]);
+        assert_eq!(
+            statuses,
+            vec![json!("InProgress"), json!("InProgress"), json!("Succeeded")]
+        );
     }
 
     #[test]
@@ -343,7 +353,10 @@ mod tests {
         let r = ops.answer(&post, ArmResponse::ok(json!({"value": [1]})), B, "v");
         let loc = header(&r, "location").unwrap().to_string();
         let status = header(&r, "azure-asyncoperation").unwrap().to_string();
-        assert_eq!(ops.poll(path_of(&status)).unwrap().body.unwrap()["status"], "InProgress");
+        assert_eq!(
+            ops.poll(path_of(&status)).unwrap().body.unwrap()["status"],
+            "InProgress"
+        );
         let done = ops.poll(path_of(&loc)).unwrap();
         assert_eq!((done.status, done.body), (200, Some(json!({"value": [1]}))));
 
@@ -359,7 +372,9 @@ mod tests {
         );
         assert_eq!(r.status, 202);
         assert!(header(&r, "azure-asyncoperation").is_none());
-        assert!(header(&r, "location").unwrap().contains("/subscriptions/s/operationresults/"));
+        assert!(header(&r, "location")
+            .unwrap()
+            .contains("/subscriptions/s/operationresults/"));
     }
 
     #[test]
@@ -367,7 +382,10 @@ mod tests {
         let ops = Operations::new(LroMode::Async {
             in_progress_polls: 1,
         });
-        let req = ArmRequest::put("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v", json!({}));
+        let req = ArmRequest::put(
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v",
+            json!({}),
+        );
         let err = ArmResponse::error(&ArmError::bad_request("X", "y"));
         assert_eq!(ops.answer(&req, err.clone(), B, "v").status, 400);
         let r = ops

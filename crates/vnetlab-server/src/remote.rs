@@ -17,7 +17,6 @@ use rustls::pki_types::ServerName;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vnetlab_arm::{ArmError, ArmRequest, ArmResponse, Method};
 
@@ -56,21 +55,29 @@ pub struct Endpoint {
 
 impl Endpoint {
     pub fn parse(url: &str) -> Result<Endpoint, String> {
-        let rest = url
-            .strip_prefix("https://")
-            .ok_or_else(|| format!("'{url}' is not an https:// URL (vnetlab serve speaks HTTPS only)"))?;
+        let rest = url.strip_prefix("https://").ok_or_else(|| {
+            format!("'{url}' is not an https:// URL (vnetlab serve speaks HTTPS only)")
+        })?;
         let authority = rest.split('/').next().unwrap_or("").to_string();
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => match p.parse::<u16>() {
-                Ok(p) => (h.to_string(), p),
-                Err(_) if authority.starts_with('[') && authority.ends_with(']') => {
-                    (authority.clone(), 443)
-                }
-                Err(_) => return Err(format!("bad port in '{url}'")),
+        let bad_port = || format!("bad port in '{url}'");
+        let (host, port) = match authority.strip_prefix('[') {
+            // [v6]:port
+            Some(v6) => {
+                let (h, after) = v6
+                    .split_once(']')
+                    .ok_or_else(|| format!("bad host in '{url}'"))?;
+                let port = match after.strip_prefix(':') {
+                    Some(p) => p.parse::<u16>().map_err(|_| bad_port())?,
+                    None if after.is_empty() => 443,
+                    None => return Err(bad_port()),
+                };
+                (h.to_string(), port)
+            }
+            None => match authority.rsplit_once(':') {
+                Some((h, p)) => (h.to_string(), p.parse::<u16>().map_err(|_| bad_port())?),
+                None => (authority.clone(), 443),
             },
-            _ => (authority.clone(), 443),
         };
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
         if host.is_empty() {
             return Err(format!("no host in '{url}'"));
         }
@@ -121,7 +128,8 @@ impl Connector {
 
     pub async fn connect(&self) -> Result<Conn, String> {
         let e = &self.endpoint;
-        let unreachable = |what: String| format!("cannot reach vnetlab serve at {}: {what}", e.base);
+        let unreachable =
+            |what: String| format!("cannot reach vnetlab serve at {}: {what}", e.base);
         let host = if e.host.eq_ignore_ascii_case("localhost") {
             "127.0.0.1"
         } else {
@@ -193,7 +201,11 @@ impl Conn {
         let req = b
             .body(Full::new(body.unwrap_or_default()))
             .map_err(|e| e.to_string())?;
-        let resp = self.send.send_request(req).await.map_err(|e| e.to_string())?;
+        let resp = self
+            .send
+            .send_request(req)
+            .await
+            .map_err(|e| e.to_string())?;
         let (parts, body) = resp.into_parts();
         let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
         Ok(Answer {
@@ -241,7 +253,8 @@ impl RemoteArm {
                 tenant_id: String::new(),
             },
         };
-        let (status, body) = remote.exchange("GET", "/subscriptions?api-version=2022-12-01", None, &[])?;
+        let (status, body) =
+            remote.exchange("GET", "/subscriptions?api-version=2022-12-01", None, &[])?;
         let first = body
             .as_ref()
             .and_then(|b| b.get("value"))
@@ -253,7 +266,13 @@ impl RemoteArm {
                     remote.connector.endpoint.base
                 )
             })?;
-        let field = |k: &str| first.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let field = |k: &str| {
+            first
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
         remote.subscription = Subscription {
             id: field("subscriptionId"),
             name: field("displayName"),
@@ -313,7 +332,10 @@ impl RemoteArm {
                 let body = json_body(&a.body)?.unwrap_or(Value::Null);
                 match body.get("status").and_then(Value::as_str) {
                     Some(s) if s.eq_ignore_ascii_case("Succeeded") => break,
-                    Some(s) if s.eq_ignore_ascii_case("Failed") || s.eq_ignore_ascii_case("Canceled") => {
+                    Some(s)
+                        if s.eq_ignore_ascii_case("Failed")
+                            || s.eq_ignore_ascii_case("Canceled") =>
+                    {
                         let error = body.get("error").cloned().unwrap_or(Value::Null);
                         return Ok(ArmResponse {
                             status: 400,
@@ -335,14 +357,21 @@ impl RemoteArm {
             Method::Put | Method::Patch => {
                 let a = self.raw("GET", &target, None, &[])?;
                 Ok(ArmResponse {
-                    status: if (200..300).contains(&a.status) { first.status } else { a.status },
+                    status: if (200..300).contains(&a.status) {
+                        first.status
+                    } else {
+                        a.status
+                    },
                     body: json_body(&a.body)?,
                 })
             }
             // final-state-via: location — the result, or nothing for a deletion.
             _ => {
                 let Some(loc) = &location else {
-                    return Ok(ArmResponse { status: 200, body: None });
+                    return Ok(ArmResponse {
+                        status: 200,
+                        body: None,
+                    });
                 };
                 loop {
                     let a = self.raw("GET", &self.local_target(loc)?, None, &[])?;
@@ -381,9 +410,15 @@ impl RemoteArm {
         match url.get(..base.len()) {
             Some(prefix) if prefix.eq_ignore_ascii_case(base) => {
                 let rest = &url[base.len()..];
-                Ok(if rest.starts_with('/') { rest.to_string() } else { format!("/{rest}") })
+                Ok(if rest.starts_with('/') {
+                    rest.to_string()
+                } else {
+                    format!("/{rest}")
+                })
             }
-            _ => Err(format!("the server handed out a URL on another host: {url}")),
+            _ => Err(format!(
+                "the server handed out a URL on another host: {url}"
+            )),
         }
     }
 
@@ -410,7 +445,10 @@ impl RemoteArm {
             // Any bearer token is accepted by vnetlab serve; a real client would have fetched
             // one from the token endpoint.
             ("authorization", "Bearer vnetlab-az"),
-            ("user-agent", concat!("vnetlab-az/", env!("CARGO_PKG_VERSION"))),
+            (
+                "user-agent",
+                concat!("vnetlab-az/", env!("CARGO_PKG_VERSION")),
+            ),
         ];
         all.extend_from_slice(headers);
         self.rt.block_on(async {
@@ -509,9 +547,6 @@ pub fn target_of(req: &ArmRequest) -> String {
     out
 }
 
-/// A shared, thread-safe connector (the load generator's).
-pub type SharedConnector = Arc<Connector>;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -519,7 +554,10 @@ mod tests {
     #[test]
     fn endpoints_parse() {
         let e = Endpoint::parse("https://127.0.0.1:18443/").unwrap();
-        assert_eq!((e.host.as_str(), e.port, e.base.as_str()), ("127.0.0.1", 18443, "https://127.0.0.1:18443"));
+        assert_eq!(
+            (e.host.as_str(), e.port, e.base.as_str()),
+            ("127.0.0.1", 18443, "https://127.0.0.1:18443")
+        );
         let e = Endpoint::parse("https://localhost").unwrap();
         assert_eq!((e.host.as_str(), e.port), ("localhost", 443));
         let e = Endpoint::parse("https://[::1]:9").unwrap();

@@ -28,8 +28,10 @@ use vnetlab_arm::{ArmError, ArmResponse};
 /// Open connections at once; more wait in the listen backlog.
 const MAX_CONNECTIONS: usize = 1024;
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a client may take to send a request's headers (slow-loris guard).
+/// How long a client may take to send a request's headers, and then its body (slow-loris
+/// guards).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How to serve.
 #[derive(Clone)]
@@ -37,7 +39,7 @@ pub struct ServeOptions {
     pub listen: SocketAddr,
     pub tls: Arc<rustls::ServerConfig>,
     pub lro: LroMode,
-    /// Router calls running at once (each holds a store connection).
+    /// Writes handed to the blocking pool at once (each holds a store connection).
     pub backend_concurrency: usize,
     /// One line per request on stderr.
     pub log_requests: bool,
@@ -177,9 +179,14 @@ async fn handle(
     let reply = if declared.is_some_and(|n| n > DRAIN_LIMIT as u64) {
         too_large()
     } else {
-        match read_body(body).await {
-            Ok(bytes) => route(&state, &parts, &bytes).await,
-            Err(reply) => reply,
+        match tokio::time::timeout(BODY_READ_TIMEOUT, read_body(body)).await {
+            Ok(Ok(bytes)) => route(&state, &parts, &bytes).await,
+            Ok(Err(reply)) => reply,
+            Err(_) => Reply::arm(ArmResponse::error(&ArmError::new(
+                408,
+                "RequestTimeout",
+                "The request content was not received in time.",
+            ))),
         }
     };
     if state.log_requests {
@@ -263,10 +270,9 @@ async fn route(state: &Arc<State>, parts: &hyper::http::request::Parts, body: &[
         base: base.clone(),
         tenant_id: state.tenant_id.clone(),
     };
-    let query: Vec<(String, String)> =
-        form_urlencoded::parse(raw_query.unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
+    let query: Vec<(String, String)> = form_urlencoded::parse(raw_query.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
     let form: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
     let header = |name: &str| header_str(&parts.headers, name).map(str::to_string);
     let now = crate::tls::unix_now();
@@ -333,20 +339,21 @@ async fn route(state: &Arc<State>, parts: &hyper::http::request::Parts, body: &[
         state.backend.handle(&req)
     };
     adapter::absolutize_next_link(&mut resp, &base, &translated.api_version);
-    state
-        .ops
-        .answer(&req, resp, &base, &translated.api_version)
+    state.ops.answer(&req, resp, &base, &translated.api_version)
 }
 
 fn to_http(reply: Reply, req_headers: &HeaderMap, method: &hyper::Method) -> Response<Full<Bytes>> {
-    let body = match (&reply.body, method == hyper::Method::HEAD || reply.status == 204) {
+    let body = match (
+        &reply.body,
+        method == hyper::Method::HEAD || reply.status == 204,
+    ) {
         (Some(v), false) => Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
         _ => Bytes::new(),
     };
     let has_body = !body.is_empty();
     let mut resp = Response::new(Full::new(body));
-    *resp.status_mut() =
-        hyper::StatusCode::from_u16(reply.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *resp.status_mut() = hyper::StatusCode::from_u16(reply.status)
+        .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let h = resp.headers_mut();
     if has_body {
         h.insert(
@@ -354,7 +361,10 @@ fn to_http(reply: Reply, req_headers: &HeaderMap, method: &hyper::Method) -> Res
             HeaderValue::from_static("application/json; charset=utf-8"),
         );
     }
-    h.insert(hyper::header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(
+        hyper::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    );
     let request_id = uuid::Uuid::new_v4().to_string();
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         h.insert("x-ms-request-id", v);

@@ -197,7 +197,11 @@ impl ServerCertVerifier for PinnedOrWebPki {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        if self.pinned.iter().any(|p| p.as_ref() == end_entity.as_ref()) {
+        if self
+            .pinned
+            .iter()
+            .any(|p| p.as_ref() == end_entity.as_ref())
+        {
             return Ok(ServerCertVerified::assertion());
         }
         match &self.webpki {
@@ -301,13 +305,20 @@ mod tests {
         assert!(!again.created);
         assert_eq!(std::fs::read_to_string(&again.cert).unwrap(), pem);
         let other = ensure_self_signed(&dir, "127.0.0.2".parse().unwrap()).unwrap();
-        assert!(other.created, "a listen address outside the SAN needs a new certificate");
+        assert!(
+            other.created,
+            "a listen address outside the SAN needs a new certificate"
+        );
         assert!(server_config(&other.cert, &other.key).is_ok());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&other.key).unwrap().permissions().mode();
-            assert_eq!(mode & 0o077, 0, "the private key is readable by its owner only");
+            assert_eq!(
+                mode & 0o077,
+                0,
+                "the private key is readable by its owner only"
+            );
         }
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -28,7 +28,11 @@ fn snapshot(c: &mut Client) -> Vec<Value> {
 fn estate(c: &mut Client) {
     let ok = |r: Resp| assert!(r.status < 300, "{}", r.body);
     ok(c.arm("PUT", &rg_path("rg"), Some(json!({"location": "eastus"}))));
-    ok(c.arm("PUT", &net("rg", "networkSecurityGroups/nsg"), Some(json!({"location": "eastus"}))));
+    ok(c.arm(
+        "PUT",
+        &net("rg", "networkSecurityGroups/nsg"),
+        Some(json!({"location": "eastus"})),
+    ));
     for (n, p) in [("v1", "10.1.0.0/16"), ("v2", "10.2.0.0/16")] {
         ok(c.arm(
             "PUT",
@@ -44,9 +48,15 @@ fn estate(c: &mut Client) {
     ));
 }
 
-fn assert_refused(r: &Resp, what: &str) {
-    assert!((400..500).contains(&r.status), "{what}: {} {}", r.status, String::from_utf8_lossy(&r.raw));
-    if r.status != 404 || !r.raw.is_empty() {
+/// A 4xx with ARM's error body (none for HEAD: HTTP answers HEAD without a body).
+fn assert_refused(r: &Resp, method: &str, what: &str) {
+    assert!(
+        (400..500).contains(&r.status),
+        "{what}: {} {}",
+        r.status,
+        String::from_utf8_lossy(&r.raw)
+    );
+    if method != "HEAD" {
         r.error_code();
     }
 }
@@ -72,11 +82,13 @@ fn the_named_kinds_of_bad_request_are_refused_and_change_nothing() {
         ("PUT", format!("/subscriptions/{SUB}/resourceGroups/rg%3Fx?api-version=2026-03-01"), br#"{"location": "eastus"}"#.to_vec(), 400, "InvalidPath"),
         ("PUT", format!("/subscriptions/{SUB}/resourceGroups/..?api-version=2026-03-01"), br#"{"location": "eastus"}"#.to_vec(), 400, "InvalidPath"),
         ("PUT", format!("/subscriptions/{SUB}/resourceGroups/%00?api-version=2026-03-01"), br#"{"location": "eastus"}"#.to_vec(), 400, "InvalidPath"),
-        ("PUT", format!("/subscriptions/other/resourceGroups/rg2?api-version=2026-03-01"), br#"{"location": "eastus"}"#.to_vec(), 404, "SubscriptionNotFound"),
+        ("PUT", "/subscriptions/other/resourceGroups/rg2?api-version=2026-03-01".to_string(), br#"{"location": "eastus"}"#.to_vec(), 404, "SubscriptionNotFound"),
         ("PUT", net("rg", "virtualNetworks/v9"), br#"{"location": "eastus"}"#.to_vec(), 400, "MissingApiVersionParameter"),
         ("PUT", format!("{}?api-version=latest", net("rg", "virtualNetworks/v9")), br#"{"location": "eastus"}"#.to_vec(), 400, "InvalidApiVersionParameter"),
         ("DELETE", format!("{}?api-version=2026-03-01", net("rg", "virtualNetworks")), vec![], 405, "MethodNotAllowed"),
         ("OPTIONS", vnet.clone(), vec![], 405, "MethodNotAllowed"),
+        ("GET", format!("{vnet}&x={}", "a".repeat(9000)), vec![], 400, "InvalidQueryString"),
+        ("GET", format!("{}{}?api-version=2026-03-01", rg_path("rg"), "/x".repeat(5000)), vec![], 400, "InvalidPath"),
         ("GET", format!("/subscriptions/{SUB}/resourceGroups/rg/providers?api-version=2026-03-01"), vec![], 404, "InvalidPath"),
         ("POST", format!("{}/explode?api-version=2026-03-01", net("rg", "virtualNetworks/v1")), b"{}".to_vec(), 400, "NotSupportedByVnetlab"),
     ];
@@ -84,14 +96,23 @@ fn the_named_kinds_of_bad_request_are_refused_and_change_nothing() {
         let body = (!body.is_empty()).then_some(body);
         let r = c.send(method, &target, &[AUTH], body.as_deref());
         let what = format!("{method} {}", &target[..target.len().min(120)]);
-        assert_eq!(r.status, status, "{what}: {}", String::from_utf8_lossy(&r.raw));
+        assert_eq!(
+            r.status,
+            status,
+            "{what}: {}",
+            String::from_utf8_lossy(&r.raw)
+        );
         let got = r.error_code();
         if !code.is_empty() {
             assert_eq!(got, code, "{what}");
         }
         // The connection may be closed after a refused upload; the client reconnects.
     }
-    assert_eq!(snapshot(&mut c), before, "a refused request changed the state");
+    assert_eq!(
+        snapshot(&mut c),
+        before,
+        "a refused request changed the state"
+    );
 }
 
 fn segment() -> impl Strategy<Value = String> {
@@ -147,7 +168,7 @@ proptest! {
         let r = c.send(method, &target, &[AUTH], (!body.is_empty()).then_some(body.as_slice()));
         prop_assert!(r.status < 500, "{method} {target} -> {} {}", r.status, String::from_utf8_lossy(&r.raw));
         if r.status >= 400 {
-            assert_refused(&r, &format!("{method} {target}"));
+            assert_refused(&r, method, &format!("{method} {target}"));
             prop_assert_eq!(snapshot(&mut c), before);
         }
     }

@@ -3,9 +3,9 @@
 //! loopback with a throwaway state; the load comes from this process. Every phase is bounded
 //! in time and in request count, and the children are stopped (by their PIDs) at the end.
 
+use crate::serve::ChildServer;
 use hyper::body::Bytes;
 use serde_json::json;
-use crate::serve::ChildServer;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -66,7 +66,10 @@ fn bench(args: &Args, dir: &Path) -> Result<(), String> {
     let trivial = ChildServer::start(dir, &["--trivial"], &[("VNETLAB_LRO", "sync")])?;
     let cert: PathBuf = dir.join("tls").join("cert.pem");
     let connector = |endpoint: &str| -> Result<Arc<Connector>, String> {
-        Ok(Arc::new(Connector::new(Endpoint::parse(endpoint)?, std::slice::from_ref(&cert))?))
+        Ok(Arc::new(Connector::new(
+            Endpoint::parse(endpoint)?,
+            std::slice::from_ref(&cert),
+        )?))
     };
     let (real_c, trivial_c) = (connector(&real.endpoint)?, connector(&trivial.endpoint)?);
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -85,9 +88,14 @@ fn bench(args: &Args, dir: &Path) -> Result<(), String> {
                 "addressSpace": {"addressPrefixes": [format!("10.{}.{}.0/24", (n >> 8) & 0xff, n & 0xff)]}}});
             ("PUT", vnet_target(&format!("put-{n}")), Some(Bytes::from(body.to_string())))
         });
+        // Other work on the machine moves these figures: say how busy it was.
+        let load = std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|l| l.split_whitespace().next().map(str::to_string))
+            .unwrap_or_else(|| "?".into());
         println!(
             "vnetlab serve over HTTPS on loopback (TLS, HTTP/1.1 keep-alive); load from a second process;\n\
-             {} connections in the closed loops, {} s per phase, {} cores\n",
+             {} connections in the closed loops, {} s per phase, {} cores, load average {load} before the run\n",
             args.connections,
             args.seconds,
             std::thread::available_parallelism().map_or(0, |n| n.get())
@@ -135,7 +143,9 @@ async fn setup(c: &Arc<Connector>) -> Result<(), String> {
     let auth = [("authorization", "Bearer vnetlab-bench")];
     let rg = format!("/subscriptions/{SUB}/resourceGroups/bench?api-version=2024-11-01");
     let body = |v: serde_json::Value| Some(Bytes::from(v.to_string()));
-    let a = conn.request("PUT", &rg, &auth, body(json!({"location": "eastus"}))).await?;
+    let a = conn
+        .request("PUT", &rg, &auth, body(json!({"location": "eastus"})))
+        .await?;
     let subnets: Vec<_> = (0..3)
         .map(|i| json!({"name": format!("s{i}"), "properties": {"addressPrefix": format!("10.200.{i}.0/24")}}))
         .collect();

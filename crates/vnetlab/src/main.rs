@@ -10,9 +10,9 @@ use std::process::ExitCode;
 
 mod bench;
 mod bench_dataplane;
+mod bench_serve;
 mod bench_verify;
 mod demo;
-mod bench_serve;
 mod scenario;
 mod serve;
 mod state;
@@ -146,7 +146,11 @@ fn main() -> ExitCode {
 fn run_az(args: &[String]) -> ExitCode {
     // Remote mode: the same requests, over HTTPS to a `vnetlab serve`.
     let (flag, args) = serve::take_endpoint_flag(args);
-    let endpoint = flag.or_else(|| std::env::var("VNETLAB_ENDPOINT").ok().filter(|e| !e.is_empty()));
+    let endpoint = flag.or_else(|| {
+        std::env::var("VNETLAB_ENDPOINT")
+            .ok()
+            .filter(|e| !e.is_empty())
+    });
     let client: Box<dyn vnetlab_az::ArmClient> = match endpoint {
         Some(e) => match serve::remote_client(&e) {
             Ok(r) => Box::new(r),

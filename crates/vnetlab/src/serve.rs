@@ -338,11 +338,7 @@ pub struct ChildServer {
 }
 
 impl ChildServer {
-    pub fn start(
-        dir: &Path,
-        extra: &[&str],
-        envs: &[(&str, &str)],
-    ) -> Result<ChildServer, String> {
+    pub fn start(dir: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Result<ChildServer, String> {
         use std::io::BufRead;
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let mut child = std::process::Command::new(exe)
@@ -367,7 +363,9 @@ impl ChildServer {
         };
         match endpoint {
             Some(_) => Ok(server),
-            None => Err(format!("vnetlab serve did not start (it printed {first:?})")),
+            None => Err(format!(
+                "vnetlab serve did not start (it printed {first:?})"
+            )),
         }
     }
 }

@@ -316,22 +316,6 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-#[cfg(test)]
-mod next_link_tests {
-    use super::*;
-
-    #[test]
-    fn next_links_become_requests_on_either_transport() {
-        let r = next_link_request("https://127.0.0.1:18443/subscriptions/s/resourcegroups?%24skiptoken=100&api-version=2024-11-01");
-        assert_eq!(r.path, "/subscriptions/s/resourcegroups");
-        assert_eq!(r.query, vec![("$skiptoken".to_string(), "100".to_string())]);
-        let r = next_link_request("/subscriptions/s/providers/Microsoft.Network/virtualNetworks?$skiptoken=2");
-        assert_eq!(r.path, "/subscriptions/s/providers/Microsoft.Network/virtualNetworks");
-        assert_eq!(r.query_value("$skiptoken"), Some("2"));
-        assert_eq!(percent_decode("a%2Fb+c%zz%4"), "a/b c%zz%4");
-    }
-}
-
 /// az's rendering of an ARM error (azure-core `HttpResponseError` + `ODataV4Format`):
 /// exit 3 for 404, 1 otherwise.
 pub fn service_error(resp: &ArmResponse) -> CliError {
@@ -383,4 +367,25 @@ pub fn s<'v>(v: &'v Value, pointer: &str) -> &'v str {
 /// A `{ "id": … }` reference.
 pub fn id_ref(id: &str) -> Value {
     json!({ "id": id })
+}
+
+#[cfg(test)]
+mod next_link_tests {
+    use super::*;
+
+    #[test]
+    fn next_links_become_requests_on_either_transport() {
+        let r = next_link_request("https://127.0.0.1:18443/subscriptions/s/resourcegroups?%24skiptoken=100&api-version=2024-11-01");
+        assert_eq!(r.path, "/subscriptions/s/resourcegroups");
+        assert_eq!(r.query, vec![("$skiptoken".to_string(), "100".to_string())]);
+        let r = next_link_request(
+            "/subscriptions/s/providers/Microsoft.Network/virtualNetworks?$skiptoken=2",
+        );
+        assert_eq!(
+            r.path,
+            "/subscriptions/s/providers/Microsoft.Network/virtualNetworks"
+        );
+        assert_eq!(r.query_value("$skiptoken"), Some("2"));
+        assert_eq!(percent_decode("a%2Fb+c%zz%4"), "a/b c%zz%4");
+    }
 }

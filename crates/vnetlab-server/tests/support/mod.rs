@@ -100,10 +100,17 @@ impl Lab {
             .enable_all()
             .build()
             .unwrap();
-        let connector =
-            Connector::new(Endpoint::parse(&self.base).unwrap(), std::slice::from_ref(&self.cert)).unwrap();
+        let connector = Connector::new(
+            Endpoint::parse(&self.base).unwrap(),
+            std::slice::from_ref(&self.cert),
+        )
+        .unwrap();
         let conn = rt.block_on(connector.connect()).unwrap();
-        Client { rt, conn, connector }
+        Client {
+            rt,
+            conn,
+            connector,
+        }
     }
 
     pub fn remote(&self) -> RemoteArm {
@@ -126,12 +133,10 @@ impl Client {
         }
         let a = self
             .rt
-            .block_on(self.conn.request(
-                method,
-                target,
-                headers,
-                body.map(|b| Bytes::copy_from_slice(b)),
-            ))
+            .block_on(
+                self.conn
+                    .request(method, target, headers, body.map(Bytes::copy_from_slice)),
+            )
             .unwrap();
         let body = serde_json::from_slice(&a.body).unwrap_or(Value::Null);
         Resp {
