@@ -497,7 +497,17 @@ fn check_gateway_flags(
 /// Renders a link with its derived properties: the remote VNet's current space, sync level,
 /// BGP communities.
 pub fn render_link(rx: &Rx, id: &ResourceId, stored: &Value) -> ArmResult<Value> {
-    let mut out = with_etag(stored.clone(), root_etag(rx, id)?.as_ref());
+    render_link_with_etag(rx, id, stored, root_etag(rx, id)?.as_ref())
+}
+
+/// As [`render_link`], with the local VNet's etag already known (embedded in a VNet GET).
+pub fn render_link_with_etag(
+    rx: &Rx,
+    id: &ResourceId,
+    stored: &Value,
+    etag: Option<&Value>,
+) -> ArmResult<Value> {
+    let mut out = with_etag(stored.clone(), etag);
     let link = Link {
         id: id.clone(),
         body: stored.clone(),

@@ -253,7 +253,18 @@ pub fn sibling_prefixes(rx: &Rx, vnet: &ResourceId) -> ArmResult<Vec<(String, Ve
 
 /// Renders a stored subnet: root etag, back-references to the IP configurations in it.
 pub fn render_subnet(rx: &Rx, id: &ResourceId, stored: &Value) -> ArmResult<Value> {
-    let mut out = with_etag(stored.clone(), root_etag(rx, id)?.as_ref());
+    render_subnet_with_etag(rx, id, stored, root_etag(rx, id)?.as_ref())
+}
+
+/// As [`render_subnet`], with the VNet's etag already known (a VNet GET embeds every subnet;
+/// re-reading the VNet for each one dominated its cost).
+pub fn render_subnet_with_etag(
+    rx: &Rx,
+    id: &ResourceId,
+    stored: &Value,
+    etag: Option<&Value>,
+) -> ArmResult<Value> {
+    let mut out = with_etag(stored.clone(), etag);
     let users = users(rx, id)?;
     if !users.is_empty() {
         out["properties"]["ipConfigurations"] =

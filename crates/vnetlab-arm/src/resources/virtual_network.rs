@@ -137,12 +137,22 @@ impl ResourceKind for VirtualNetworks {
         let mut subnets = Vec::new();
         for s in rx.children(id, SUBNET_TYPE)? {
             let sid = crate::router::stored_id(&s)?;
-            subnets.push(subnet::render_subnet(rx, &sid, &s)?);
+            subnets.push(subnet::render_subnet_with_etag(
+                rx,
+                &sid,
+                &s,
+                stored.get("etag"),
+            )?);
         }
         let mut peerings = Vec::new();
         for p in rx.children(id, PEERING_TYPE)? {
             let pid = crate::router::stored_id(&p)?;
-            peerings.push(peering::render_link(rx, &pid, &p)?);
+            peerings.push(peering::render_link_with_etag(
+                rx,
+                &pid,
+                &p,
+                stored.get("etag"),
+            )?);
         }
         out["properties"]["subnets"] = Value::Array(subnets);
         out["properties"]["virtualNetworkPeerings"] = Value::Array(peerings);
