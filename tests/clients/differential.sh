@@ -13,6 +13,9 @@ connect_az > "$WORK/diff-connect.log" 2>&1 || { cat "$WORK/diff-connect.log"; ec
 EMB=$WORK/embedded
 mkdir -p "$EMB/bin"
 ln -sf "$VNETLAB" "$EMB/bin/az"
+# Guard: the embedded side must really be vnetlab, not the real az further down the PATH.
+[ "$(PATH="$EMB/bin:$PATH" command -v az)" = "$EMB/bin/az" ] && [ -x "$EMB/bin/az" ] \
+  || { echo "ERROR: embedded az is not vnetlab ($VNETLAB)"; echo "diff: 0 passed, 1 failed"; exit 1; }
 run_embedded() {
   env -u VNETLAB_ENDPOINT VNETLAB_STATE="$EMB/state.db" PATH="$EMB/bin:$PATH" bash -c "$1"
 }

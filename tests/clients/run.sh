@@ -35,6 +35,10 @@ if [ -z "${VNETLAB:-}" ]; then
   VNETLAB=$ROOT/target/release/vnetlab
   [ -x "$VNETLAB" ] || VNETLAB=$ROOT/target/debug/vnetlab
 fi
+# Absolute: the differential test symlinks it as `az` in another directory, and a relative
+# target would dangle there — `az` would then silently be the real az, comparing it with itself.
+case "$VNETLAB" in /*) ;; *) VNETLAB=$PWD/$VNETLAB ;; esac
+[ -x "$VNETLAB" ] || { echo "ERROR: $VNETLAB is not an executable vnetlab binary"; exit 1; }
 export VNETLAB
 for venv in az sdk; do
   [ -x "$CACHE/$venv/bin/python" ] || { echo "ERROR: no $venv venv under $CACHE (run tests/clients/setup_venvs.sh)"; exit 1; }
