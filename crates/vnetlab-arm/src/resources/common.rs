@@ -407,3 +407,67 @@ pub fn check_location_unchanged(
     }
     Ok(())
 }
+
+/// The inline child list of a parent PUT (`properties.securityRules`, `properties.routes`):
+/// each entry's id (name validated) and properties, refusing duplicate names.
+/// `what` names one child in the duplicate error ("Security rule"), `parent_noun` the parent.
+pub fn inline_children(
+    id: &ResourceId,
+    req_props: &Map<String, Value>,
+    key: &str,
+    element_type: &str,
+    what: &str,
+    parent_noun: &str,
+) -> ArmResult<Vec<(ResourceId, Map<String, Value>)>> {
+    let requested: Vec<Value> = match req_props.get(key) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a.clone(),
+        Some(_) => {
+            return Err(type_error(
+                &format!("properties.{key}"),
+                &format!("{element_type}[]"),
+            ))
+        }
+    };
+    let mut out: Vec<(ResourceId, Map<String, Value>)> = Vec::new();
+    for (i, r) in requested.iter().enumerate() {
+        let name = r
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| type_error(&format!("properties.{key}[{i}].name"), "String"))?;
+        let rid = id.child(key, name);
+        validate_name(&rid)?;
+        if out.iter().any(|(w, _)| w.name().eq_ignore_ascii_case(name)) {
+            // [UNCONFIRMED code and text]; mirrors the VNet's duplicate-subnet error.
+            return Err(ArmError::bad_request(
+                "DuplicateResourceName",
+                format!("{what} name {name} is used more than once in {parent_noun} {id}."),
+            ));
+        }
+        out.push((rid, properties(r)?));
+    }
+    Ok(out)
+}
+
+/// Makes a parent's stored children of `full_type` exactly `wanted`: deletes the others (on
+/// an update) and saves every wanted one.
+pub fn replace_children(
+    cx: &mut crate::cx::Cx,
+    id: &ResourceId,
+    full_type: &str,
+    wanted: &[(ResourceId, Value)],
+    is_update: bool,
+) -> ArmResult<()> {
+    if is_update {
+        for old in cx.rx().children(id, full_type)? {
+            let oid = crate::router::stored_id(&old)?;
+            if !wanted.iter().any(|(w, _)| w.key() == oid.key()) {
+                cx.delete(&oid)?;
+            }
+        }
+    }
+    for (rid, props) in wanted {
+        super::save(cx, rid, &child(rid, props.clone()))?;
+    }
+    Ok(())
+}

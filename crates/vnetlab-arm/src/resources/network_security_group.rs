@@ -130,33 +130,20 @@ fn reconcile_rules(
     req_props: &Map<String, Value>,
     is_update: bool,
 ) -> ArmResult<()> {
-    let requested: Vec<Value> = match req_props.get("securityRules") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(a)) => a.clone(),
-        Some(_) => return Err(type_error("properties.securityRules", "SecurityRule[]")),
-    };
-    if requested.len() > security_rule::MAX_RULES_PER_NSG {
-        return Err(security_rule::too_many_rules(id, requested.len()));
+    let entries = inline_children(
+        id,
+        req_props,
+        "securityRules",
+        "SecurityRule",
+        "Security rule",
+        "network security group",
+    )?;
+    if entries.len() > security_rule::MAX_RULES_PER_NSG {
+        return Err(security_rule::too_many_rules(id, entries.len()));
     }
     let mut wanted: Vec<(ResourceId, Value)> = Vec::new();
-    for (i, r) in requested.iter().enumerate() {
-        let name = r
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or_else(|| type_error(&format!("properties.securityRules[{i}].name"), "String"))?;
-        let rid = id.child("securityRules", name);
-        validate_name(&rid)?;
-        if wanted
-            .iter()
-            .any(|(w, _)| w.name().eq_ignore_ascii_case(name))
-        {
-            // [UNCONFIRMED code and text]; mirrors the VNet's duplicate-subnet error.
-            return Err(ArmError::bad_request(
-                "DuplicateResourceName",
-                format!("Security rule name {name} is used more than once in network security group {id}."),
-            ));
-        }
-        let props = security_rule::validate(cx, &rid, location, &properties(r)?)?;
+    for (rid, props) in entries {
+        let props = security_rule::validate(cx, &rid, location, &props)?;
         wanted.push((rid, props));
     }
     let keys: Vec<_> = wanted
@@ -164,18 +151,7 @@ fn reconcile_rules(
         .map(|(rid, p)| security_rule::rule_key(rid.name(), p))
         .collect();
     security_rule::check_conflicts(&keys)?;
-    if is_update {
-        for old in cx.rx().children(id, RULE_TYPE)? {
-            let oid = crate::router::stored_id(&old)?;
-            if !wanted.iter().any(|(w, _)| w.key() == oid.key()) {
-                cx.delete(&oid)?;
-            }
-        }
-    }
-    for (rid, props) in &wanted {
-        save(cx, rid, &child(rid, props.clone()))?;
-    }
-    Ok(())
+    replace_children(cx, id, RULE_TYPE, &wanted, is_update)
 }
 
 /// Stores the six default rules under a new NSG (in Azure's order).

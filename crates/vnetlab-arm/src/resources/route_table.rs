@@ -26,30 +26,9 @@ fn reconcile_routes(
     req_props: &Map<String, Value>,
     is_update: bool,
 ) -> ArmResult<()> {
-    let requested: Vec<Value> = match req_props.get("routes") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(a)) => a.clone(),
-        Some(_) => return Err(type_error("properties.routes", "Route[]")),
-    };
     let mut wanted: Vec<(ResourceId, Value)> = Vec::new();
-    for (i, r) in requested.iter().enumerate() {
-        let name = r
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or_else(|| type_error(&format!("properties.routes[{i}].name"), "String"))?;
-        let rid = id.child("routes", name);
-        validate_name(&rid)?;
-        if wanted
-            .iter()
-            .any(|(w, _)| w.name().eq_ignore_ascii_case(name))
-        {
-            // [UNCONFIRMED code and text]; mirrors the VNet's duplicate-subnet error.
-            return Err(ArmError::bad_request(
-                "DuplicateResourceName",
-                format!("Route name {name} is used more than once in route table {id}."),
-            ));
-        }
-        let props = route::validate(&rid, &properties(r)?)?;
+    for (rid, props) in inline_children(id, req_props, "routes", "Route", "Route", "route table")? {
+        let props = route::validate(&rid, &props)?;
         wanted.push((rid, props));
     }
     let named: Vec<(String, Value)> = wanted
@@ -57,18 +36,7 @@ fn reconcile_routes(
         .map(|(rid, p)| (rid.name().to_string(), p.clone()))
         .collect();
     route::check_table(id, &named)?;
-    if is_update {
-        for old in cx.rx().children(id, ROUTE_TYPE)? {
-            let oid = crate::router::stored_id(&old)?;
-            if !wanted.iter().any(|(w, _)| w.key() == oid.key()) {
-                cx.delete(&oid)?;
-            }
-        }
-    }
-    for (rid, props) in &wanted {
-        save(cx, rid, &child(rid, props.clone()))?;
-    }
-    Ok(())
+    replace_children(cx, id, ROUTE_TYPE, &wanted, is_update)
 }
 
 impl ResourceKind for RouteTables {
