@@ -65,13 +65,16 @@ pub fn vm_not_running(vm: &Vm, source: bool) -> Blocker {
 
 fn free_priority(nsg: &Nsg, inbound: bool, below: u32) -> u32 {
     let start = below.clamp(101, 4097) - 1;
+    let mut taken: Vec<u32> = nsg
+        .rules
+        .iter()
+        .filter(|r| r.inbound == inbound && r.priority <= start)
+        .map(|r| r.priority)
+        .collect();
+    taken.sort_unstable();
     (100..=start)
         .rev()
-        .find(|p| {
-            !nsg.rules
-                .iter()
-                .any(|r| r.inbound == inbound && r.priority == *p)
-        })
+        .find(|p| taken.binary_search(p).is_err())
         .unwrap_or(100)
 }
 

@@ -49,7 +49,7 @@ mod tags;
 mod walk;
 
 pub use api::*;
-pub use headerspace::{LayerMatch, RuleSpace};
+pub use headerspace::{LayerMatch, RuleSpace, SideItems};
 pub use parse::LISTEN_TAG;
 pub use queries::{FastVerdict, FlowCache, NicHandle};
 

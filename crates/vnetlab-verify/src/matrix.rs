@@ -141,6 +141,30 @@ impl Matrix {
 /// The exact delivered flow set from one NIC to another.
 pub trait PairSpaces {
     fn pair_space(&self, src: usize, dst: usize) -> FlowSpace;
+
+    /// One cell: every pair of distinct NICs from `srcs` to `dsts`, each flow set cut to
+    /// `want`. Pair by pair unless an oracle knows better.
+    fn cell(&self, srcs: &[usize], dsts: &[usize], want: &FlowSpace) -> Cell {
+        let mut c = Cell {
+            every: want.clone(),
+            ..Cell::default()
+        };
+        for &s in srcs {
+            for &d in dsts {
+                if s == d {
+                    continue;
+                }
+                let f = self.pair_space(s, d).intersect(want);
+                c.pairs += 1;
+                c.some = c.some.union(&f);
+                c.every = c.every.intersect(&f);
+            }
+        }
+        if c.pairs == 0 {
+            c.every = FlowSpace::empty();
+        }
+        c
+    }
 }
 
 impl PairSpaces for Prober<'_> {
@@ -173,25 +197,7 @@ fn build_cells(
     let mut cells = Vec::with_capacity(rows.len() * cols.len());
     for g in rows {
         for h in cols {
-            let mut c = Cell {
-                every: want.clone(),
-                ..Cell::default()
-            };
-            for &s in &g.nics {
-                for &d in &h.nics {
-                    if s == d {
-                        continue;
-                    }
-                    let f = oracle.pair_space(s, d).intersect(&want);
-                    c.pairs += 1;
-                    c.some = c.some.union(&f);
-                    c.every = c.every.intersect(&f);
-                }
-            }
-            if c.pairs == 0 {
-                c.every = FlowSpace::empty();
-            }
-            cells.push(c);
+            cells.push(oracle.cell(&g.nics, &h.nics, &want));
         }
     }
     cells

@@ -99,7 +99,27 @@ impl PortSet {
     }
 
     pub fn union(&self, o: &PortSet) -> PortSet {
-        PortSet::from_ranges(self.ranges.iter().chain(o.ranges.iter()).copied().collect())
+        // A merge of two sorted lists, joining overlapping and adjacent ranges.
+        let mut out: Vec<(u16, u16)> = Vec::with_capacity(self.ranges.len() + o.ranges.len());
+        let (mut i, mut j) = (0, 0);
+        while i < self.ranges.len() || j < o.ranges.len() {
+            let next = if j == o.ranges.len()
+                || (i < self.ranges.len() && self.ranges[i].0 <= o.ranges[j].0)
+            {
+                i += 1;
+                self.ranges[i - 1]
+            } else {
+                j += 1;
+                o.ranges[j - 1]
+            };
+            match out.last_mut() {
+                Some(last) if u32::from(next.0) <= u32::from(last.1) + 1 => {
+                    last.1 = last.1.max(next.1)
+                }
+                _ => out.push(next),
+            }
+        }
+        PortSet { ranges: out }
     }
 
     pub fn intersect(&self, o: &PortSet) -> PortSet {
@@ -243,6 +263,19 @@ impl PortPlane {
 
     /// Combines two planes range by range of the source-port axis.
     fn combine(&self, o: &PortPlane, f: impl Fn(&PortSet, &PortSet) -> PortSet) -> PortPlane {
+        // The usual case (no rule restricts source ports): one part each over the same range.
+        if let ([(a0, a1, a)], [(b0, b1, b)]) = (self.parts.as_slice(), o.parts.as_slice()) {
+            if (a0, a1) == (b0, b1) {
+                let s = f(a, b);
+                return PortPlane {
+                    parts: if s.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![(*a0, *a1, s)]
+                    },
+                };
+            }
+        }
         let mut cuts: Vec<u32> = vec![0, 65536];
         for p in self.parts.iter().chain(o.parts.iter()) {
             cuts.push(u32::from(p.0));
