@@ -15,16 +15,15 @@
 //! ([`crate::probe`]) computes; the property tests hold the two equal cell by cell.
 
 use crate::endpoint::Member;
-use crate::inventory::parent_id;
 use crate::matrix::{Cell, PairSpaces};
-use crate::probe::{port_dependent, Prober};
+use crate::probe::{nsg_points, port_dependent, Prober};
 use crate::space::{FlowSpace, PortPlane, PortSet, Proto};
 use crate::Verifier;
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::net::Ipv4Addr;
 use vnetlab_dataplane::{
-    DataPlane, Direction, HopKind, LayerMatch, NextHopType, NicHandle, RuleSpace, SideItems,
+    DataPlane, Direction, LayerMatch, NextHopType, NicHandle, RuleSpace, SideItems,
 };
 
 /// Whose NSGs: the pair's source, its destination, or a fixed NIC (an appliance).
@@ -404,43 +403,18 @@ impl<'a> ClassOracle<'a> {
         if w.blockers.iter().any(|b| !port_dependent(b)) {
             return blocked;
         }
-        let role = |id: &str| -> Option<Role> {
-            let lower = id.to_ascii_lowercase();
-            if !lower.contains("/networkinterfaces/") || !lower.contains("/ipconfigurations/") {
-                return None;
-            }
-            let h = self.v.dp.nic_handle(parent_id(id))?;
-            Some(if h == hs {
+        let (f, b) = nsg_points(&self.v.dp, &w);
+        let role = |h: NicHandle| {
+            if h == hs {
                 Role::Src
             } else if h == hd {
                 Role::Dst
             } else {
                 Role::Fixed(h)
-            })
-        };
-        let points = |hops: &[vnetlab_dataplane::Hop]| -> Vec<(Role, Direction)> {
-            let mut out = Vec::new();
-            for h in hops {
-                let Some(r) = role(&h.resource_id) else {
-                    continue;
-                };
-                match h.kind {
-                    HopKind::Source => out.push((r, Direction::Outbound)),
-                    HopKind::VirtualAppliance => {
-                        out.push((r, Direction::Inbound));
-                        out.push((r, Direction::Outbound));
-                    }
-                    HopKind::Destination => out.push((r, Direction::Inbound)),
-                    _ => {}
-                }
             }
-            out
         };
-        let fwd = points(&w.hops);
-        let back = points(&w.return_hops)
-            .into_iter()
-            .filter(|(r, _)| !fwd.iter().any(|(f, _)| f == r))
-            .collect();
+        let fwd: Vec<(Role, Direction)> = f.into_iter().map(|(h, d)| (role(h), d)).collect();
+        let back = b.into_iter().map(|(h, d)| (role(h), d)).collect();
         Path {
             blocked: false,
             no_icmp: w.blockers.iter().any(|b| b.kind == "GuestFirewall"),

@@ -15,10 +15,14 @@
 use crate::endpoint::Member;
 use crate::inventory::{parent_id, Inventory};
 use crate::space::{FlowSpace, PortPlane, PortSet, Proto};
+use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
-use vnetlab_dataplane::{Blocker, DataPlane, Endpoint as Start, Flow, Walk};
+use vnetlab_dataplane::{
+    Blocker, DataPlane, Direction, Endpoint as Start, Flow, Hop, HopKind, NicHandle, RuleSpace,
+    Walk,
+};
 
 /// The blocker kinds whose verdict can depend on protocol or ports. Any other blocker on the
 /// ICMP walk stops every flow of the pair (routing, peering, forwarding, power, return path).
@@ -28,6 +32,41 @@ pub fn port_dependent(b: &Blocker) -> bool {
             .to_ascii_lowercase()
             .contains("/networksecuritygroups/"))
         || b.kind == "GuestFirewall"
+}
+
+/// Where a walk's path evaluates NSGs: (NIC, direction) for the request in path order, and
+/// for the reply at NICs the request did not cross (whose flow records do not cover it).
+pub type NsgPoints = (Vec<(NicHandle, Direction)>, Vec<(NicHandle, Direction)>);
+
+pub fn nsg_points(dp: &DataPlane, w: &Walk) -> NsgPoints {
+    let points = |hops: &[Hop]| -> Vec<(NicHandle, Direction)> {
+        let mut out = Vec::new();
+        for h in hops {
+            let lower = h.resource_id.to_ascii_lowercase();
+            if !lower.contains("/networkinterfaces/") || !lower.contains("/ipconfigurations/") {
+                continue;
+            }
+            let Some(nic) = dp.nic_handle(parent_id(&h.resource_id)) else {
+                continue;
+            };
+            match h.kind {
+                HopKind::Source => out.push((nic, Direction::Outbound)),
+                HopKind::VirtualAppliance => {
+                    out.push((nic, Direction::Inbound));
+                    out.push((nic, Direction::Outbound));
+                }
+                HopKind::Destination => out.push((nic, Direction::Inbound)),
+                _ => {}
+            }
+        }
+        out
+    };
+    let fwd = points(&w.hops);
+    let back = points(&w.return_hops)
+        .into_iter()
+        .filter(|(n, _)| !fwd.iter().any(|(f, _)| f == n))
+        .collect();
+    (fwd, back)
 }
 
 /// One box of flows decided by one walk.
@@ -91,6 +130,9 @@ pub struct Prober<'a> {
     /// Walk every port class even when a blocker already stops every flow, so that each
     /// class's own blockers (an NSG rule behind a missing route) are known too.
     pub all_blockers: bool,
+    /// Walk once per group of port classes that every NSG on the path decides alike (the
+    /// default); off, every class is walked (the reference the tests compare with).
+    pub group_classes: bool,
 }
 
 fn parse_range(s: &str) -> Option<(u16, u16)> {
@@ -125,6 +167,7 @@ impl<'a> Prober<'a> {
             cuts: RefCell::new(HashMap::new()),
             walks: RefCell::new(0),
             all_blockers: false,
+            group_classes: true,
         }
     }
 
@@ -283,6 +326,27 @@ impl<'a> Prober<'a> {
         out
     }
 
+    /// The NSG layers a walk's path evaluates, each with its address-matching rules' boxes in
+    /// priority order, and whether it sees the reply (ports swapped).
+    fn path_layers(&self, w: &Walk, s_ip: Ipv4Addr, d_ip: Ipv4Addr) -> Vec<PathLayer> {
+        let (fwd, back) = nsg_points(self.dp, w);
+        let mut out = Vec::new();
+        for (pts, reply) in [(fwd, false), (back, true)] {
+            for (nic, dir) in pts {
+                let (s, d) = if reply { (d_ip, s_ip) } else { (s_ip, d_ip) };
+                for lm in self.dp.nsg_layer_matches(nic, dir, s, d) {
+                    let rules = lm
+                        .rules
+                        .iter()
+                        .filter_map(|&pos| Some((pos, self.dp.nsg_rule_space(lm.nsg, pos)?)))
+                        .collect();
+                    out.push(PathLayer { reply, rules });
+                }
+            }
+        }
+        out
+    }
+
     /// Every flow from `src` to `dst`, decided.
     pub fn pair(&self, src: Member, dst: Member) -> PairFlows {
         self.pair_cut(src, dst, &Proto::ALL, &PortSet::all())
@@ -368,6 +432,21 @@ impl<'a> Prober<'a> {
         }
         dcuts.extend(dports.ranges().iter().copied());
         let (sints, dints) = (intervals(&scuts), intervals(&dcuts));
+        let dints: Vec<(u16, u16)> = dints
+            .into_iter()
+            .filter(|&(a, _)| dports.contains(a))
+            .collect();
+        // NSG evaluations on the path, when their addresses are known (NIC to NIC): port
+        // classes on which every NSG decides by the same deny rule (or allows) give the same
+        // walk, so one walk per group decides them all.
+        let s_ip = match (src, dst) {
+            (Member::Nic(n), Member::Nic(_)) if self.group_classes => self
+                .dp
+                .nic_handle(&self.inv.nics[n].id)
+                .and_then(|h| self.dp.nic_address(h)),
+            _ => None,
+        };
+        let layers = s_ip.map(|s_ip| self.path_layers(&rep, s_ip, addr));
         for proto in [Proto::Tcp, Proto::Udp]
             .into_iter()
             .filter(|p| protocols.contains(p))
@@ -379,12 +458,27 @@ impl<'a> Prober<'a> {
                 } else {
                     si.0
                 };
-                for &di in dints.iter().filter(|&&(a, _)| dports.contains(a)) {
+                let groups = layers
+                    .as_ref()
+                    .map(|l| decision_groups(l, proto, sport, &dints));
+                let mut decided: FxHashMap<u32, (bool, Vec<Blocker>)> = FxHashMap::default();
+                for (k, &di) in dints.iter().enumerate() {
                     // A port people recognise, when the class has one (blockers quote it).
                     let dport = [443, 80, 22, 3389, 53, 5432, 1433]
                         .into_iter()
                         .find(|p| di.0 <= *p && *p <= di.1)
                         .unwrap_or(di.0);
+                    let group = groups.as_ref().map(|g| g[k]);
+                    if let Some(known) = group.and_then(|g| decided.get(&g)) {
+                        out.atoms.push(Atom {
+                            proto,
+                            sports: si,
+                            dports: di,
+                            delivered: known.0,
+                            blockers: known.1.clone(),
+                        });
+                        continue;
+                    }
                     let (delivered, blockers) = match self.walk(src, addr, proto, sport, dport) {
                         Ok(w) => (w.delivered, w.blockers),
                         Err(e) => (
@@ -397,6 +491,9 @@ impl<'a> Prober<'a> {
                             }],
                         ),
                     };
+                    if let Some(g) = group {
+                        decided.insert(g, (delivered, blockers.clone()));
+                    }
                     out.atoms.push(Atom {
                         proto,
                         sports: si,
@@ -414,4 +511,68 @@ impl<'a> Prober<'a> {
         }
         out
     }
+}
+
+/// One NSG layer on a path: its address-matching rules (position, box) in priority order.
+struct PathLayer {
+    reply: bool,
+    rules: Vec<(u32, RuleSpace)>,
+}
+
+/// Groups destination-port classes by the decision of every layer for `proto` from `sport`:
+/// the deciding rule when it denies, one mark when it allows (a walk's delivery and blockers
+/// depend on nothing else that ports change). Returns a group id per class.
+fn decision_groups(
+    layers: &[PathLayer],
+    proto: Proto,
+    sport: u16,
+    dints: &[(u16, u16)],
+) -> Vec<u32> {
+    const ALLOWED: u32 = 0;
+    const NO_RULE: u32 = u32::MAX;
+    let starts: Vec<u16> = dints.iter().map(|d| d.0).collect();
+    let mut columns: Vec<Vec<u32>> = Vec::with_capacity(layers.len());
+    for l in layers {
+        let mut owner = vec![NO_RULE; dints.len()];
+        let mut left = dints.len();
+        for (pos, r) in &l.rules {
+            let carries = match proto {
+                Proto::Tcp => r.tcp,
+                Proto::Udp => r.udp,
+                Proto::Icmp => r.icmp,
+            };
+            // The request's destination port is the reply's source port.
+            let (fixed, painted) = if l.reply {
+                (&r.destination_ports, &r.source_ports)
+            } else {
+                (&r.source_ports, &r.destination_ports)
+            };
+            if !carries || !fixed.iter().any(|&(a, b)| a <= sport && sport <= b) {
+                continue;
+            }
+            let mark = if r.allow { ALLOWED } else { pos + 1 };
+            for &(a, b) in painted {
+                let from = starts.partition_point(|&x| x < a);
+                let to = starts.partition_point(|&x| x <= b);
+                for o in &mut owner[from..to] {
+                    if *o == NO_RULE {
+                        *o = mark;
+                        left -= 1;
+                    }
+                }
+            }
+            if left == 0 {
+                break;
+            }
+        }
+        columns.push(owner);
+    }
+    let mut ids: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
+    (0..dints.len())
+        .map(|k| {
+            let key: Vec<u32> = columns.iter().map(|c| c[k]).collect();
+            let next = ids.len() as u32;
+            *ids.entry(key).or_insert(next)
+        })
+        .collect()
 }

@@ -126,3 +126,55 @@ fn class_matrix_equals_walk_matrix_on_a_mesh() {
     p.hub_and_spoke = false;
     same(generate(&p, &mut |_, _| {}));
 }
+
+/// Walking one port class per group of classes that every NSG on the path decides alike
+/// (`Prober::group_classes`, what `reach` does) gives exactly the atoms — delivery and
+/// blockers — of walking every class, for every NIC pair.
+fn grouping_changes_nothing(records: Vec<Value>) {
+    let v = Verifier::new(records).expect("the estate models");
+    let mut grouped = vnetlab_verify::probe::Prober::of(&v);
+    grouped.all_blockers = true;
+    let mut each = vnetlab_verify::probe::Prober::of(&v);
+    each.all_blockers = true;
+    each.group_classes = false;
+    let n = v.inv.nics.len();
+    for s in 0..n {
+        for d in 0..n {
+            use vnetlab_verify::endpoint::Member;
+            if s == d {
+                continue;
+            }
+            let a = grouped.pair(Member::Nic(s), Member::Nic(d));
+            let b = each.pair(Member::Nic(s), Member::Nic(d));
+            assert_eq!(a.delivered, b.delivered, "{s} → {d}");
+            assert_eq!(a.atoms.len(), b.atoms.len(), "{s} → {d}");
+            for (x, y) in a.atoms.iter().zip(&b.atoms) {
+                assert_eq!(
+                    (x.proto, x.sports, x.dports, x.delivered),
+                    (y.proto, y.sports, y.dports, y.delivered),
+                    "{s} → {d}"
+                );
+                let kinds = |v: &[vnetlab_dataplane::Blocker]| {
+                    v.iter()
+                        .map(|b| (b.kind.clone(), b.resource_id.clone()))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(kinds(&x.blockers), kinds(&y.blockers), "{s} → {d}");
+            }
+        }
+    }
+    assert!(
+        *grouped.walks.borrow() <= *each.walks.borrow(),
+        "grouping never walks more"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, .. ProptestConfig::default() })]
+
+    #[test]
+    fn grouped_port_classes_equal_class_by_class_walks(seed in 0u64..10_000, rules in 4usize..30) {
+        grouping_changes_nothing(generate(&params(seed, 3, 10, rules, 6), &mut |_, _| {}));
+        grouping_changes_nothing(with_faults(generate(&params(seed, 5, 15, rules, 8), &mut |_, _| {})));
+    }
+}
