@@ -6,15 +6,30 @@
 use crate::cx::{not_found, Config, Cx, Rx};
 use crate::error::{ArmError, ArmResult};
 use crate::id::{canonical_type, ResourceId};
+use crate::read_cache::{self, ReadCache};
 use crate::request::{ArmRequest, ArmResponse, Method};
 use crate::resources::{self, kind_for, ResourceKind};
 use crate::store::Store;
 use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::sync::Arc;
 
 /// The emulated Azure Resource Manager over a store.
 pub struct Arm<S> {
     pub store: S,
     pub config: Config,
+    /// Rendered GET answers of the store's current snapshot (see `read_cache.rs`).
+    read_cache: RefCell<ReadCache>,
+}
+
+/// What [`Arm::handle_json`] answers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonAnswer {
+    /// 200 with this body: compact JSON, byte for byte `serde_json::to_vec` of the body
+    /// [`Arm::handle`] gives.
+    Ok(Arc<[u8]>),
+    /// Any other answer, as [`Arm::handle`] gives it.
+    Response(ArmResponse),
 }
 
 /// What a request path addresses.
@@ -50,7 +65,11 @@ enum Target {
 
 impl<S: Store> Arm<S> {
     pub fn new(store: S, config: Config) -> Self {
-        Arm { store, config }
+        Arm {
+            store,
+            config,
+            read_cache: RefCell::default(),
+        }
     }
 
     /// Handles one request. Never panics on input; every failure is an ARM error body.
@@ -59,6 +78,27 @@ impl<S: Store> Arm<S> {
             Ok(resp) => resp,
             Err(e) => ArmResponse::error(&e),
         }
+    }
+
+    /// As [`Arm::handle`], for a front end that sends the answer as JSON: a GET of one
+    /// resource comes already encoded, from the read cache when the state has not changed
+    /// since the same GET was last answered (a repeated VNet GET then costs neither a
+    /// rendering nor an encoding). Every other request is answered by `handle`.
+    pub fn handle_json(&self, req: &ArmRequest) -> JsonAnswer {
+        if req.method == Method::Get {
+            let answer = self
+                .parse_target(&req.path, req.method)
+                .and_then(|target| match target {
+                    Target::Resource(id) => self.get_resource_json(req, &id).map(Some),
+                    _ => Ok(None),
+                });
+            match answer {
+                Ok(Some(json)) => return JsonAnswer::Ok(json),
+                Ok(None) => {}
+                Err(e) => return JsonAnswer::Response(ArmResponse::error(&e)),
+            }
+        }
+        JsonAnswer::Response(self.handle(req))
     }
 
     fn dispatch(&self, req: &ArmRequest) -> ArmResult<ArmResponse> {
@@ -89,16 +129,7 @@ impl<S: Store> Arm<S> {
             (Method::Get, Target::ChildList { parent, full_type }) => {
                 self.list_children(req, &parent, &full_type)
             }
-            (Method::Get, Target::Resource(id)) => self.read(|rx| {
-                let kind = kind_of(&id)?;
-                check_parents(rx, &id, "read")?;
-                let stored = rx.get(&id)?.ok_or_else(|| not_found(&id))?;
-                let body = match req.query_value("$expand") {
-                    Some(expand) => kind.render_expanded(rx, &id, &stored, expand)?,
-                    None => kind.render(rx, &id, &stored)?,
-                };
-                Ok(ArmResponse::ok(body))
-            }),
+            (Method::Get, Target::Resource(id)) => self.get_resource(req, &id),
             (Method::Get, Target::View { id, view }) => self.read(|rx| {
                 let kind = kind_of(&id)?;
                 check_parents(rx, &id, "read")?;
@@ -136,6 +167,48 @@ impl<S: Store> Arm<S> {
                 ),
             )),
         }
+    }
+
+    /// GET of one resource, through the read cache (`read_cache.rs`): cached answers are
+    /// those of the snapshot this read transaction sees, and only successful ones.
+    fn get_resource(&self, req: &ArmRequest, id: &ResourceId) -> ArmResult<ArmResponse> {
+        self.read(|rx| {
+            let expand = req.query_value("$expand");
+            let snapshot = rx.txn.snapshot()?;
+            let cached =
+                snapshot.and_then(|s| self.read_cache.borrow_mut().get(s, &req.path, expand));
+            if let Some(body) = cached {
+                return Ok(ArmResponse::ok(body));
+            }
+            let body = render_resource(rx, id, expand)?;
+            if let Some(s) = snapshot {
+                self.read_cache
+                    .borrow_mut()
+                    .put(s, &req.path, expand, body.clone(), None);
+            }
+            Ok(ArmResponse::ok(body))
+        })
+    }
+
+    /// [`Arm::get_resource`]'s body, as compact JSON.
+    fn get_resource_json(&self, req: &ArmRequest, id: &ResourceId) -> ArmResult<Arc<[u8]>> {
+        self.read(|rx| {
+            let expand = req.query_value("$expand");
+            let snapshot = rx.txn.snapshot()?;
+            let cached =
+                snapshot.and_then(|s| self.read_cache.borrow_mut().get_json(s, &req.path, expand));
+            if let Some(json) = cached {
+                return Ok(json);
+            }
+            let body = render_resource(rx, id, expand)?;
+            let json = read_cache::encode(&body);
+            if let Some(s) = snapshot {
+                self.read_cache
+                    .borrow_mut()
+                    .put(s, &req.path, expand, body, Some(json.clone()));
+            }
+            Ok(json)
+        })
     }
 
     fn read<R>(&self, f: impl FnOnce(&Rx) -> ArmResult<R>) -> ArmResult<R> {
@@ -396,6 +469,17 @@ impl<S: Store> Arm<S> {
             }
             _ => Err(bad_path()),
         }
+    }
+}
+
+/// One resource as a GET answers it: its parents must exist, then it is rendered.
+fn render_resource(rx: &Rx, id: &ResourceId, expand: Option<&str>) -> ArmResult<Value> {
+    let kind = kind_of(id)?;
+    check_parents(rx, id, "read")?;
+    let stored = rx.get(id)?.ok_or_else(|| not_found(id))?;
+    match expand {
+        Some(expand) => kind.render_expanded(rx, id, &stored, expand),
+        None => kind.render(rx, id, &stored),
     }
 }
 

@@ -15,6 +15,7 @@ use crate::id::ResourceId;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A reference from one record to another: `kind` names the property (`subnet`, `networkSecurityGroup`…).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +54,20 @@ pub trait Txn {
     fn referrers(&self, target_key: &str) -> ArmResult<Vec<(String, String)>>;
     /// A durable counter (deterministic GUIDs in tests, operation ids).
     fn next_sequence(&mut self) -> ArmResult<u64>;
+    /// In a read transaction: a number naming the state it sees. Two read transactions that
+    /// get the same number (from any store in this process) see the same records, whoever
+    /// wrote them (another connection, another process). `None` when the store cannot tell,
+    /// and always in a write transaction. What the router's read cache is validated with.
+    fn snapshot(&self) -> ArmResult<Option<u64>> {
+        Ok(None)
+    }
+}
+
+/// A snapshot number never handed out before in this process (see [`Txn::snapshot`]):
+/// unique across stores, so a cache can never mistake one store's state for another's.
+pub fn new_snapshot_number() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// A transactional store of ARM records.
@@ -82,6 +97,8 @@ struct MemState {
     rows: BTreeMap<String, Row>,
     next_row: u64,
     sequence: u64,
+    /// The state's [`Txn::snapshot`] number; 0 while a write is working on a copy.
+    snapshot: u64,
 }
 
 impl MemStore {
@@ -92,13 +109,18 @@ impl MemStore {
 
 impl Store for MemStore {
     fn read<R>(&self, f: impl FnOnce(&dyn Txn) -> ArmResult<R>) -> ArmResult<R> {
+        if self.state.borrow().snapshot == 0 {
+            self.state.borrow_mut().snapshot = new_snapshot_number();
+        }
         let state = self.state.borrow();
         f(&*state)
     }
 
     fn write<R>(&self, f: impl FnOnce(&mut dyn Txn) -> ArmResult<R>) -> ArmResult<R> {
         let mut copy = self.state.borrow().clone();
+        copy.snapshot = 0;
         let r = f(&mut copy)?;
+        // Numbered lazily by the next read: the copy is a new state.
         *self.state.borrow_mut() = copy;
         Ok(r)
     }
@@ -188,5 +210,9 @@ impl Txn for MemState {
     fn next_sequence(&mut self) -> ArmResult<u64> {
         self.sequence += 1;
         Ok(self.sequence)
+    }
+
+    fn snapshot(&self) -> ArmResult<Option<u64>> {
+        Ok(Some(self.snapshot).filter(|&n| n != 0))
     }
 }

@@ -8,7 +8,7 @@
 
 use serde_json::json;
 use std::sync::Mutex;
-use vnetlab_arm::{Arm, ArmError, ArmRequest, ArmResponse, Config, Method, Store};
+use vnetlab_arm::{Arm, ArmError, ArmRequest, ArmResponse, Config, JsonAnswer, Method, Store};
 
 /// Idle connections kept open for reuse; more are opened under load and closed after.
 const MAX_IDLE: usize = 16;
@@ -16,6 +16,11 @@ const MAX_IDLE: usize = 16;
 /// Anything that answers ARM requests for the server. `handle` may block.
 pub trait Backend: Send + Sync + 'static {
     fn handle(&self, req: &ArmRequest) -> ArmResponse;
+    /// A read, answered as [`Arm::handle_json`] does: a GET of one resource may come
+    /// already encoded.
+    fn handle_read_json(&self, req: &ArmRequest) -> JsonAnswer {
+        JsonAnswer::Response(self.handle(req))
+    }
     /// The cloud this backend emulates (subscription, tenant).
     fn config(&self) -> &Config;
     /// Whether writes do blocking I/O (fsync) and must run off the async workers. Reads run
@@ -63,6 +68,21 @@ impl<S: Store + Send + 'static> Pool<S> {
         }
     }
 
+    fn with_arm<R>(
+        &self,
+        f: impl FnOnce(&Arm<S>) -> R,
+        unavailable: impl FnOnce(String) -> R,
+    ) -> R {
+        match self.checkout() {
+            Ok(arm) => {
+                let r = f(&arm);
+                self.checkin(arm);
+                r
+            }
+            Err(e) => unavailable(e),
+        }
+    }
+
     fn checkin(&self, arm: Arm<S>) {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         if idle.len() < MAX_IDLE {
@@ -73,28 +93,40 @@ impl<S: Store + Send + 'static> Pool<S> {
 
 impl<S: Store + Send + 'static> Backend for Pool<S> {
     fn handle(&self, req: &ArmRequest) -> ArmResponse {
-        match self.checkout() {
-            Ok(arm) => {
-                let resp = if is_read(req) {
+        self.with_arm(
+            |arm| {
+                if is_read(req) {
                     arm.handle(req)
                 } else {
                     let _one_writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
                     arm.handle(req)
-                };
-                self.checkin(arm);
-                resp
-            }
-            Err(e) => ArmResponse::error(&ArmError::new(
-                503,
-                "ServiceUnavailable",
-                format!("The state could not be opened: {e}"),
-            )),
+                }
+            },
+            unavailable,
+        )
+    }
+
+    fn handle_read_json(&self, req: &ArmRequest) -> JsonAnswer {
+        if !is_read(req) {
+            return JsonAnswer::Response(self.handle(req));
         }
+        self.with_arm(
+            |arm| arm.handle_json(req),
+            |e| JsonAnswer::Response(unavailable(e)),
+        )
     }
 
     fn config(&self) -> &Config {
         &self.config
     }
+}
+
+fn unavailable(e: String) -> ArmResponse {
+    ArmResponse::error(&ArmError::new(
+        503,
+        "ServiceUnavailable",
+        format!("The state could not be opened: {e}"),
+    ))
 }
 
 /// GET and HEAD only read (a read transaction; WAL readers never wait for writers).

@@ -37,6 +37,9 @@ pub struct Reply {
     pub status: u16,
     pub body: Option<Value>,
     pub headers: Vec<(&'static str, String)>,
+    /// The body already encoded as JSON (`body` is then `None`): a GET answered from the
+    /// router's read cache ([`vnetlab_arm::Arm::handle_json`]).
+    pub encoded: Option<hyper::body::Bytes>,
 }
 
 impl Reply {
@@ -45,6 +48,7 @@ impl Reply {
             status: resp.status,
             body: resp.body,
             headers: Vec::new(),
+            encoded: None,
         }
     }
 }

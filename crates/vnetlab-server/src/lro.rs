@@ -137,6 +137,7 @@ impl Operations {
                         ),
                         retry,
                     ],
+                    encoded: None,
                 }
             }
             (Method::Delete, 200) if is_group => {
@@ -153,6 +154,7 @@ impl Operations {
                         ),
                         retry,
                     ],
+                    encoded: None,
                 }
             }
             (Method::Delete, 200) | (Method::Post, 200) => {
@@ -176,6 +178,7 @@ impl Operations {
                         ),
                         retry,
                     ],
+                    encoded: None,
                 }
             }
             _ => Reply::arm(resp),
@@ -227,6 +230,7 @@ impl Operations {
                 } else {
                     Vec::new()
                 },
+                encoded: None,
             });
         }
         if running {
@@ -234,6 +238,7 @@ impl Operations {
                 status: 202,
                 body: None,
                 headers: vec![("Retry-After", "1".to_string())],
+                encoded: None,
             });
         }
         Some(match &op.outcome {
@@ -241,16 +246,19 @@ impl Operations {
                 status: 200,
                 body: body.clone(),
                 headers: Vec::new(),
+                encoded: None,
             },
             Outcome::GroupDelete => Reply {
                 status: 200,
                 body: None,
                 headers: Vec::new(),
+                encoded: None,
             },
             Outcome::Put | Outcome::Delete => Reply {
                 status: 204,
                 body: None,
                 headers: Vec::new(),
+                encoded: None,
             },
         })
     }

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use vnetlab_arm::{ArmError, ArmResponse};
+use vnetlab_arm::{ArmError, ArmResponse, JsonAnswer};
 
 /// Open connections at once; more wait in the listen backlog.
 const MAX_CONNECTIONS: usize = 1024;
@@ -289,6 +289,7 @@ async fn route(state: &Arc<State>, parts: &hyper::http::request::Parts, body: &[
             status: a.status,
             body: Some(a.body),
             headers: vec![("Cache-Control", "no-store".to_string())],
+            encoded: None,
         };
     }
 
@@ -336,7 +337,18 @@ async fn route(state: &Arc<State>, parts: &hyper::http::request::Parts, body: &[
             )),
         }
     } else {
-        state.backend.handle(&req)
+        match state.backend.handle_read_json(&req) {
+            // A GET of one resource: no nextLink to make absolute, and no LRO answer.
+            JsonAnswer::Ok(json) => {
+                return Reply {
+                    status: 200,
+                    body: None,
+                    headers: Vec::new(),
+                    encoded: Some(Bytes::from_owner(json)),
+                }
+            }
+            JsonAnswer::Response(resp) => resp,
+        }
     };
     adapter::absolutize_next_link(&mut resp, &base, &translated.api_version);
     state.ops.answer(&req, resp, &base, &translated.api_version)
@@ -345,9 +357,11 @@ async fn route(state: &Arc<State>, parts: &hyper::http::request::Parts, body: &[
 fn to_http(reply: Reply, req_headers: &HeaderMap, method: &hyper::Method) -> Response<Full<Bytes>> {
     let body = match (
         &reply.body,
+        reply.encoded,
         method == hyper::Method::HEAD || reply.status == 204,
     ) {
-        (Some(v), false) => Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+        (_, Some(encoded), false) => encoded,
+        (Some(v), None, false) => Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
         _ => Bytes::new(),
     };
     let has_body = !body.is_empty();

@@ -12,8 +12,9 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use vnetlab_arm::store::{Ref, Store, Txn};
+use vnetlab_arm::store::{new_snapshot_number, Ref, Store, Txn};
 use vnetlab_arm::{ArmError, ArmResult, ResourceId};
 
 const SCHEMA: &str = "
@@ -40,10 +41,28 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 ";
 
+/// Prepared statements kept per connection: every statement this file runs (about twenty)
+/// stays prepared, where rusqlite's default of 16 would evict and re-prepare them in turn.
+const STATEMENT_CACHE: usize = 32;
+
 /// A vnetlab state file.
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    snapshot: Snapshot,
+}
+
+/// The number [`Txn::snapshot`] gives a read transaction, and what it was derived from.
+///
+/// SQLite's `PRAGMA data_version` changes, as seen by one connection, whenever *another*
+/// connection (in this process or any other) has committed since it last looked; it does not
+/// change for the connection's own commits. So the number is renewed when the data version
+/// moves, and after every write transaction of this connection.
+#[derive(Default)]
+struct Snapshot {
+    /// 0: renew at the next read.
+    number: Cell<u64>,
+    data_version: Cell<Option<i64>>,
 }
 
 /// Why a state file could not be opened.
@@ -74,9 +93,11 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(sql_open)?;
         conn.execute_batch(SCHEMA).map_err(sql_open)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
+            snapshot: Snapshot::default(),
         })
     }
 
@@ -84,9 +105,11 @@ impl SqliteStore {
     pub fn in_memory() -> Result<Self, OpenError> {
         let conn = Connection::open_in_memory().map_err(sql_open)?;
         conn.execute_batch(SCHEMA).map_err(sql_open)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(SqliteStore {
             conn,
             path: PathBuf::from(":memory:"),
+            snapshot: Snapshot::default(),
         })
     }
 
@@ -102,32 +125,49 @@ impl SqliteStore {
             .map_err(sql_open)
     }
 
-    fn run<R>(&self, begin: &str, f: impl FnOnce(&mut SqlTxn) -> ArmResult<R>) -> ArmResult<R> {
-        self.conn.execute_batch(begin).map_err(sql)?;
-        let mut txn = SqlTxn { conn: &self.conn };
+    fn run<R>(
+        &self,
+        begin: &str,
+        snapshot: Option<&Snapshot>,
+        f: impl FnOnce(&mut SqlTxn) -> ArmResult<R>,
+    ) -> ArmResult<R> {
+        // Cached statements: preparing BEGIN and COMMIT anew cost more than running them.
+        self.exec(begin).map_err(sql)?;
+        let mut txn = SqlTxn {
+            conn: &self.conn,
+            snapshot,
+        };
         match f(&mut txn) {
             Ok(r) => {
-                self.conn.execute_batch("COMMIT").map_err(|e| {
-                    let _ = self.conn.execute_batch("ROLLBACK");
+                self.exec("COMMIT").map_err(|e| {
+                    let _ = self.exec("ROLLBACK");
                     sql(e)
                 })?;
                 Ok(r)
             }
             Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
+                let _ = self.exec("ROLLBACK");
                 Err(e)
             }
         }
+    }
+
+    fn exec(&self, statement: &str) -> rusqlite::Result<()> {
+        self.conn.prepare_cached(statement)?.execute([]).map(drop)
     }
 }
 
 impl Store for SqliteStore {
     fn read<R>(&self, f: impl FnOnce(&dyn Txn) -> ArmResult<R>) -> ArmResult<R> {
-        self.run("BEGIN DEFERRED", |t| f(t))
+        self.run("BEGIN DEFERRED", Some(&self.snapshot), |t| f(t))
     }
 
     fn write<R>(&self, f: impl FnOnce(&mut dyn Txn) -> ArmResult<R>) -> ArmResult<R> {
-        self.run("BEGIN IMMEDIATE", |t| f(t))
+        let r = self.run("BEGIN IMMEDIATE", None, |t| f(t));
+        // Committed or not, what this connection reads next is a new state: its own commits
+        // do not move `data_version`.
+        self.snapshot.number.set(0);
+        r
     }
 }
 
@@ -156,6 +196,8 @@ fn parse_body(text: String) -> ArmResult<Value> {
 
 struct SqlTxn<'a> {
     conn: &'a Connection,
+    /// Set in read transactions only.
+    snapshot: Option<&'a Snapshot>,
 }
 
 /// The key range `[key/, key0)` holds exactly the descendants of `key` ('0' follows '/').
@@ -299,5 +341,24 @@ impl Txn for SqlTxn<'_> {
             .query_row("SELECT v FROM meta WHERE k = 'sequence'", [], |r| r.get(0))
             .map_err(sql)?;
         Ok(v as u64)
+    }
+
+    fn snapshot(&self) -> ArmResult<Option<u64>> {
+        let Some(snap) = self.snapshot else {
+            return Ok(None);
+        };
+        // Inside the read transaction: the pragma starts it if no statement has yet, and
+        // either way reports the version of the snapshot this transaction reads.
+        let version: i64 = self
+            .conn
+            .prepare_cached("PRAGMA data_version")
+            .map_err(sql)?
+            .query_row([], |r| r.get(0))
+            .map_err(sql)?;
+        if snap.data_version.get() != Some(version) || snap.number.get() == 0 {
+            snap.data_version.set(Some(version));
+            snap.number.set(new_snapshot_number());
+        }
+        Ok(Some(snap.number.get()))
     }
 }
