@@ -242,30 +242,44 @@ fn compute_with<'a>(
         let oracle = make();
         return build(groups, level, sel, &*oracle);
     }
-    let chunk = n.div_ceil(threads);
-    let mut cells = Vec::with_capacity(n * n);
+    // Rows are handed out a few at a time (rows differ in cost: a hub's reaches everything),
+    // each thread keeping its oracle and its memos for all the rows it takes.
+    const ROWS_PER_TAKE: usize = 4;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Vec<Cell>)> = Vec::new();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..n)
-            .step_by(chunk)
-            .map(|start| {
-                let rows = &groups[start..(start + chunk).min(n)];
-                let all = &groups;
-                scope.spawn(move || build_cells(rows, all, sel, &*make()))
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (groups, next) = (&groups, &next);
+                scope.spawn(move || {
+                    let oracle = make();
+                    let mut out = Vec::new();
+                    loop {
+                        let start =
+                            next.fetch_add(ROWS_PER_TAKE, std::sync::atomic::Ordering::Relaxed);
+                        if start >= n {
+                            break out;
+                        }
+                        let rows = &groups[start..(start + ROWS_PER_TAKE).min(n)];
+                        out.push((start, build_cells(rows, groups, sel, &*oracle)));
+                    }
+                })
             })
             .collect();
-        for h in handles {
-            // A panicking worker would be a bug; its rows read as empty rather than taking
-            // the process down.
-            match h.join() {
-                Ok(rows) => cells.extend(rows),
-                Err(_) => {
-                    let rows = chunk.min(n - cells.len() / n);
-                    cells.extend(std::iter::repeat_with(Cell::default).take(rows * n));
-                }
+        for w in workers {
+            // A panicking worker is a bug: a matrix with holes would be a wrong answer.
+            match w.join() {
+                Ok(rows) => done.extend(rows),
+                Err(e) => std::panic::resume_unwind(e),
             }
         }
     });
-    cells.resize(n * n, Cell::default());
+    let mut cells = vec![Cell::default(); n * n];
+    for (start, rows) in done {
+        for (k, c) in rows.into_iter().enumerate() {
+            cells[start * n + k] = c;
+        }
+    }
     Matrix {
         level,
         selection: sel.clone(),

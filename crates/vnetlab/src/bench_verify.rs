@@ -39,6 +39,26 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// CPU time this process has used (user + system, all threads), in seconds: a figure a shared
+/// machine's load does not inflate the way it inflates wall time. Linux `/proc/self/stat`,
+/// in clock ticks of 1/100 s.
+fn cpu_seconds() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// The load average over the last minute (`/proc/loadavg`), to say how shared the machine was.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}
+
 fn mib(x: Option<f64>) -> String {
     x.map(|m| format!("{m:.0} MiB"))
         .unwrap_or_else(|| "unknown".into())
@@ -86,6 +106,7 @@ pub fn run(a: Args) -> ExitCode {
         println!("subnet-level matrix: skipped (--no-matrix)");
     }
     let t = Instant::now();
+    let cpu0 = cpu_seconds();
     let m = if a.no_matrix {
         matrix::Matrix {
             level: matrix::Level::Subnet,
@@ -97,12 +118,18 @@ pub fn run(a: Args) -> ExitCode {
         matrix::compute(&v, matrix::Level::Subnet, &sel)
     };
     let matrix_s = t.elapsed().as_secs_f64();
+    let matrix_cpu = match (cpu0, cpu_seconds()) {
+        (Some(a), Some(b)) => format!("{:.2} s", b - a),
+        _ => "unknown".into(),
+    };
     let n = m.groups.len();
     let reachable = m.cells.iter().filter(|c| !c.some.is_empty()).count();
     let pairs: usize = m.cells.iter().map(|c| c.pairs).sum();
     if !a.no_matrix {
         println!(
-        "subnet-level matrix, all protocols and ports: {n}×{n} subnets with NICs ({pairs} NIC pairs; {reachable} cells with some delivered flow) in {matrix_s:.2} s (target ≤ 10 s); peak memory {}",
+        "subnet-level matrix, all protocols and ports: {n}×{n} subnets with NICs ({pairs} NIC pairs; {reachable} cells with some delivered flow) in {matrix_s:.2} s (target ≤ 10 s; CPU {matrix_cpu} on {} threads; load average {}); peak memory {}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        load_average(),
         mib(peak_rss_mib())
     );
     }
