@@ -133,6 +133,18 @@ pub fn run(a: Args) -> ExitCode {
         mib(peak_rss_mib())
     );
     }
+    let t = Instant::now();
+    let findings = vnetlab_verify::lint::run(&v);
+    println!(
+        "lint: {} findings in {:.2} s ({} shadowed NSG rules); peak memory {}",
+        findings.len(),
+        t.elapsed().as_secs_f64(),
+        findings
+            .iter()
+            .filter(|f| f.code == "nsg-rule-shadowed")
+            .count(),
+        mib(peak_rss_mib())
+    );
     // One reach query between two NICs of different spokes, repeated.
     let (Some(src), Some(dst)) = (
         v.inv.nics.iter().find(|n| n.name.starts_with("spoke0-")),

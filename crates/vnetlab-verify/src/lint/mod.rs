@@ -7,6 +7,7 @@
 //! name resolves) ask the compiled data plane, like every other verifier question.
 
 mod address;
+mod cover;
 mod dns;
 mod nsg;
 mod peering;

@@ -1,12 +1,14 @@
-//! NSG rules that never decide anything: a rule every packet of which an earlier rule (lower
-//! priority number, same direction) already matches. When the earlier rule has the other
-//! access, the later rule's intent is silently overridden — usually a bug.
+//! NSG rules that never decide anything: a rule every packet of which earlier rules (lower
+//! priority number, same direction) already match — one rule, or several together. When an
+//! earlier rule has the other access, the later rule's intent is silently overridden — usually
+//! a bug.
 //!
-//! The check is sound and conservative: it reports a rule only when one earlier rule covers it
-//! on every field (protocol, source and destination ports, addresses — `*` covers everything,
-//! a prefix covers the prefixes inside it, a tag or ASG covers only itself). A rule covered only
-//! by several earlier rules together is not reported.
+//! The check is exact on rules as written ([`super::cover`]: box subtraction over protocol,
+//! ports and addresses), and sound: tags and ASGs are covered only by themselves, `*` and
+//! `0.0.0.0/0`, since what they contain depends on the evaluating NIC. Covers that need a
+//! tag's contents are not reported, nor are covers whose subtraction outgrows a bound.
 
+use super::cover::{covered_by, AddrSet, HBox};
 use super::{Finding, Severity};
 use crate::endpoint::parse_cidr;
 use crate::inventory::{id_of, last_name, resource_group, str_at, strs_at};
@@ -28,11 +30,8 @@ struct Rule {
     priority: u64,
     inbound: bool,
     allow: bool,
-    proto: String,
-    sports: PortSet,
-    dports: PortSet,
-    src: Vec<Addr>,
-    dst: Vec<Addr>,
+    /// The packets the rule matches ([`super::cover`]).
+    boxes: Vec<HBox>,
 }
 
 fn addr(s: &str) -> Addr {
@@ -59,21 +58,22 @@ impl Addr {
         }
     }
 
-    fn covers(&self, o: &Addr) -> bool {
-        match (self, o) {
-            (Addr::Any, _) => true,
-            (Addr::Net(n, l), Addr::Net(m, k)) => {
-                let mask = if *l == 0 {
-                    0
-                } else {
-                    u32::MAX << (32 - u32::from(*l))
-                };
-                l <= k && m & mask == *n
+    fn set(&self) -> AddrSet {
+        match self {
+            Addr::Any => AddrSet::any(),
+            Addr::Net(n, l) => {
+                let host = if *l >= 32 { 0 } else { u32::MAX >> l };
+                AddrSet::range(n & !host, n | host)
             }
-            (Addr::Named(a), Addr::Named(b)) => a == b,
-            _ => false,
+            Addr::Named(x) => AddrSet::named(x),
         }
     }
+}
+
+fn side(items: &[Addr]) -> AddrSet {
+    items
+        .iter()
+        .fold(AddrSet::empty(), |acc, a| acc.union(&a.set()))
 }
 
 fn ports(v: &Value, single: &str, plural: &str) -> PortSet {
@@ -121,50 +121,29 @@ fn parse(v: &Value) -> Option<Rule> {
         priority: v.pointer("/properties/priority").and_then(Value::as_u64)?,
         inbound: str_at(v, "/properties/direction")?.eq_ignore_ascii_case("Inbound"),
         allow: str_at(v, "/properties/access")?.eq_ignore_ascii_case("Allow"),
-        proto: str_at(v, "/properties/protocol")
-            .unwrap_or("*")
-            .to_ascii_lowercase(),
-        sports: ports(v, "sourcePortRange", "sourcePortRanges"),
-        dports: ports(v, "destinationPortRange", "destinationPortRanges"),
-        src: addrs(
-            v,
-            "sourceAddressPrefix",
-            "sourceAddressPrefixes",
-            "sourceApplicationSecurityGroups",
-        ),
-        dst: addrs(
-            v,
-            "destinationAddressPrefix",
-            "destinationAddressPrefixes",
-            "destinationApplicationSecurityGroups",
+        boxes: HBox::of_rule(
+            str_at(v, "/properties/protocol").unwrap_or("*"),
+            &ports(v, "sourcePortRange", "sourcePortRanges"),
+            &ports(v, "destinationPortRange", "destinationPortRanges"),
+            &side(&addrs(
+                v,
+                "sourceAddressPrefix",
+                "sourceAddressPrefixes",
+                "sourceApplicationSecurityGroups",
+            )),
+            &side(&addrs(
+                v,
+                "destinationAddressPrefix",
+                "destinationAddressPrefixes",
+                "destinationApplicationSecurityGroups",
+            )),
         ),
         id,
     })
 }
 
-fn covers(q: &Rule, r: &Rule) -> bool {
-    let side = |qs: &[Addr], rs: &[Addr]| rs.iter().all(|a| qs.iter().any(|b| b.covers(a)));
-    if !side(&q.src, &r.src) || !side(&q.dst, &r.dst) {
-        return false;
-    }
-    // ICMP has no ports; a `*` rule matches ICMP only with `*` ports (azure-semantics.md §6.1).
-    let all_ports = |x: &Rule| x.sports.is_all() && x.dports.is_all();
-    let protos: Vec<&str> = if r.proto == "*" {
-        vec!["tcp", "udp", "icmp"]
-    } else {
-        vec![r.proto.as_str()]
-    };
-    protos.into_iter().all(|p| {
-        if p == "icmp" {
-            let r_matches = r.proto == "icmp" || all_ports(r);
-            !r_matches || q.proto == "icmp" || (q.proto == "*" && all_ports(q))
-        } else {
-            (q.proto == "*" || q.proto == p)
-                && r.sports.is_subset(&q.sports)
-                && r.dports.is_subset(&q.dports)
-        }
-    })
-}
+/// Pieces a cover check may split a rule into before it gives up (and reports nothing).
+const COVER_PIECES: usize = 4096;
 
 pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
     for nsg in v.records.of_type("Microsoft.Network/networkSecurityGroups") {
@@ -180,31 +159,74 @@ pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
             .collect();
         rules.sort_by_key(|r| r.priority);
         for (i, r) in rules.iter().enumerate() {
-            let Some(q) = rules[..i]
-                .iter()
-                .find(|q| q.inbound == r.inbound && q.priority < r.priority && covers(q, r))
-            else {
+            if r.boxes.is_empty() {
+                continue;
+            }
+            // Earlier rules' boxes that meet this rule at all, in priority order.
+            let mut owners: Vec<usize> = Vec::new();
+            let mut earlier: Vec<&HBox> = Vec::new();
+            for (k, q) in rules[..i].iter().enumerate() {
+                if q.inbound != r.inbound || q.priority >= r.priority {
+                    continue;
+                }
+                for b in &q.boxes {
+                    if r.boxes.iter().any(|x| x.overlaps(b)) {
+                        owners.push(k);
+                        earlier.push(b);
+                    }
+                }
+            }
+            let Some(used) = covered_by(&r.boxes, &earlier, COVER_PIECES) else {
+                continue;
+            };
+            let mut by: Vec<&Rule> = Vec::new();
+            for u in used {
+                let q = &rules[owners[u]];
+                if !by.iter().any(|x| x.id == q.id) {
+                    by.push(q);
+                }
+            }
+            let [q, ..] = by[..] else {
                 continue;
             };
             let dir = if r.inbound { "Inbound" } else { "Outbound" };
-            let (sev, why) = if q.allow != r.allow {
+            let access = |allow: bool| if allow { "Allow" } else { "Deny" };
+            let (sev, why) = if by.len() > 1 {
+                let names: Vec<String> = by
+                    .iter()
+                    .map(|x| format!("{} (priority {}, {})", x.name, x.priority, access(x.allow)))
+                    .collect();
+                if by.iter().any(|x| x.allow != r.allow) {
+                    (
+                        Severity::Warning,
+                        format!(
+                            "{dir} rule {} (priority {}, {}) never applies: rules {} together match every packet it would, first — so its {} is silently overridden.",
+                            r.name, r.priority, access(r.allow), names.join(", "), access(r.allow)
+                        ),
+                    )
+                } else {
+                    (Severity::Info, format!("{dir} rule {} (priority {}) is redundant: rules {} together already match every packet it would, with the same access.", r.name, r.priority, names.join(", ")))
+                }
+            } else if q.allow != r.allow {
                 (
                     Severity::Warning,
                     format!(
                         "{dir} rule {} (priority {}, {}) never applies: rule {} (priority {}, {}) matches every packet it would, first — so its {} is silently overridden.",
-                        r.name, r.priority, if r.allow { "Allow" } else { "Deny" }, q.name, q.priority, if q.allow { "Allow" } else { "Deny" },
-                        if r.allow { "Allow" } else { "Deny" }
+                        r.name, r.priority, access(r.allow), q.name, q.priority, access(q.allow),
+                        access(r.allow)
                     ),
                 )
             } else {
                 (Severity::Info, format!("{dir} rule {} (priority {}) is redundant: rule {} (priority {}) already matches every packet it would, with the same access.", r.name, r.priority, q.name, q.priority))
             };
+            let lowest = by.iter().map(|x| x.priority).min().unwrap_or(q.priority);
+            let narrow: Vec<&str> = by.iter().map(|x| x.name.as_str()).collect();
             out.push(Finding::new(
                 sev,
                 "nsg-rule-shadowed",
                 &r.id,
                 why,
-                format!("Give {} a priority number below {} (az network nsg rule update -g {} --nsg-name {} -n {} --priority <n>), narrow {}, or delete the rule.", r.name, q.priority, resource_group(&r.id), last_name(&nid), r.name, q.name),
+                format!("Give {} a priority number below {} (az network nsg rule update -g {} --nsg-name {} -n {} --priority <n>), narrow {}, or delete the rule.", r.name, lowest, resource_group(&r.id), last_name(&nid), r.name, narrow.join(" or ")),
             ));
         }
     }

@@ -11,50 +11,65 @@ use super::{Finding, Severity};
 use crate::endpoint::parse_cidr;
 use crate::inventory::{bool_at, id_of, last_name, parent_id, resource_group, str_at};
 use crate::Verifier;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 use vnetlab_dataplane::NextHopType;
 
-fn contains(prefix: &str, ip: Ipv4Addr) -> bool {
-    parse_cidr(prefix).is_ok_and(|(net, len)| {
-        let mask = if len == 0 {
-            0
-        } else {
-            u32::MAX << (32 - u32::from(len))
-        };
-        u32::from(ip) & mask == net
-    })
-}
+type Cidr = (u32, u8);
 
-fn overlaps(a: &str, b: &str) -> bool {
-    match (parse_cidr(a), parse_cidr(b)) {
-        (Ok((na, la)), Ok((nb, lb))) => {
-            let l = la.min(lb);
-            let mask = if l == 0 {
-                0
-            } else {
-                u32::MAX << (32 - u32::from(l))
-            };
-            na & mask == nb & mask
-        }
-        _ => false,
+fn mask(len: u8) -> u32 {
+    if len == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(len.min(32)))
     }
 }
 
-/// The link on `vnet` pointing at `remote`, with its record.
-fn link<'a>(v: &'a Verifier, vnet: &str, remote: &str) -> Option<&'a serde_json::Value> {
-    v.records
-        .of_type("Microsoft.Network/virtualNetworks/virtualNetworkPeerings")
-        .find(|l| {
-            parent_id(&id_of(l)).eq_ignore_ascii_case(vnet)
-                && str_at(l, "/properties/remoteVirtualNetwork/id")
-                    .is_some_and(|r| r.eq_ignore_ascii_case(remote))
-        })
+fn contains((net, len): Cidr, ip: Ipv4Addr) -> bool {
+    u32::from(ip) & mask(len) == net & mask(len)
+}
+
+fn overlaps((na, la): Cidr, (nb, lb): Cidr) -> bool {
+    let m = mask(la.min(lb));
+    na & m == nb & m
+}
+
+fn cidrs(list: &[String]) -> Vec<Cidr> {
+    list.iter().filter_map(|p| parse_cidr(p).ok()).collect()
 }
 
 pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
     let inv = &v.inv;
     let mut asym_seen: HashSet<(usize, usize)> = HashSet::new();
+    // Parsed once: at Azure's limits there are 40,000 routes against 1,000 VNets and 2,000
+    // subnets.
+    let vnet_space: Vec<Vec<Cidr>> = inv.vnets.iter().map(|vn| cidrs(&vn.space)).collect();
+    let subnet_space: Vec<Vec<Cidr>> = inv.subnets.iter().map(|s| cidrs(&s.prefixes)).collect();
+    let mut links: HashMap<(String, String), &serde_json::Value> = HashMap::new();
+    for l in v
+        .records
+        .of_type("Microsoft.Network/virtualNetworks/virtualNetworkPeerings")
+    {
+        if let Some(remote) = str_at(l, "/properties/remoteVirtualNetwork/id") {
+            links
+                .entry((
+                    parent_id(&id_of(l)).to_ascii_lowercase(),
+                    remote.to_ascii_lowercase(),
+                ))
+                .or_insert(l);
+        }
+    }
+    let link = |vnet: &str, remote: &str| {
+        links
+            .get(&(vnet.to_ascii_lowercase(), remote.to_ascii_lowercase()))
+            .copied()
+    };
+    let mut by_ip: HashMap<Ipv4Addr, Vec<usize>> = HashMap::new();
+    for (n, nic) in inv.nics.iter().enumerate() {
+        if let Some(ip) = nic.ip {
+            by_ip.entry(ip).or_default().push(n);
+        }
+    }
     for t in v.records.of_type("Microsoft.Network/routeTables") {
         let tid = id_of(t);
         let subnets: Vec<usize> = inv
@@ -83,10 +98,7 @@ pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
                 continue;
             };
             let rn = last_name(&rid);
-            let holders: Vec<usize> = (0..inv.nics.len())
-                .filter(|&n| inv.nics[n].ip == Some(nh))
-                .collect();
-            let Some(&nva) = holders.first() else {
+            let Some(&nva) = by_ip.get(&nh).and_then(|h| h.first()) else {
                 out.push(Finding::new(Severity::Error, "udr-appliance-missing", &rid, format!("Route {rn} sends {prefix} to appliance {nh}, but no network interface has that address: the traffic is dropped."), format!("Deploy the appliance at {nh}, or az network route-table route update -g {} --route-table-name {} -n {rn} --next-hop-ip-address <appliance address>", resource_group(&rid), last_name(&tid))));
                 continue;
             };
@@ -99,16 +111,19 @@ pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
             };
             // Forwarded traffic into each VNet of the prefix (other than the appliance's own).
             // A default route (forced tunnelling) names no VNet in particular: skipped.
-            let default_route = parse_cidr(prefix).is_ok_and(|(_, l)| l == 0);
+            let Ok(pfx) = parse_cidr(prefix) else {
+                continue;
+            };
+            let default_route = pfx.1 == 0;
             for (w, vn) in inv.vnets.iter().enumerate() {
-                if default_route || w == hub || !vn.space.iter().any(|p| overlaps(p, prefix)) {
+                if default_route || w == hub || !vnet_space[w].iter().any(|&p| overlaps(p, pfx)) {
                     continue;
                 }
                 let connected = |l: &serde_json::Value| {
                     str_at(l, "/properties/peeringState")
                         .is_some_and(|s| s.eq_ignore_ascii_case("Connected"))
                 };
-                match link(v, &vn.id, &inv.vnets[hub].id) {
+                match link(&vn.id, &inv.vnets[hub].id) {
                     // A link that is not Connected is its own (peering) finding.
                     Some(l) if !connected(l) => {}
                     Some(l) if !bool_at(l, "/properties/allowForwardedTraffic", false) => {
@@ -121,6 +136,9 @@ pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
             }
             // Asymmetric return: from every subnet with a NIC in the prefix, how do replies to the
             // route table's subnets go? (The data plane's next hop, as Network Watcher shows it.)
+            let overlapping: Vec<usize> = (0..inv.subnets.len())
+                .filter(|&b| subnet_space[b].iter().any(|&p| overlaps(p, pfx)))
+                .collect();
             for &a in &subnets {
                 let Some(&na) = inv.subnets[a]
                     .nics
@@ -130,11 +148,9 @@ pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
                     continue;
                 };
                 let Some(ia) = inv.nics[na].ip else { continue };
-                for (b, sb) in inv.subnets.iter().enumerate() {
-                    if b == a
-                        || !sb.prefixes.iter().any(|p| overlaps(p, prefix))
-                        || !asym_seen.insert((a, b))
-                    {
+                for &b in &overlapping {
+                    let sb = &inv.subnets[b];
+                    if b == a || !asym_seen.insert((a, b)) {
                         continue;
                     }
                     let Some(&nb) = sb
@@ -145,7 +161,7 @@ pub fn check(v: &Verifier, out: &mut Vec<Finding>) {
                         continue;
                     };
                     let Some(ib) = inv.nics[nb].ip else { continue };
-                    if !contains(prefix, ib) {
+                    if !contains(pfx, ib) {
                         continue;
                     }
                     // Only where the forward path really takes this route.
