@@ -532,6 +532,18 @@ impl DataPlane {
         crate::journey::walk(&self.inner, from, flow)
     }
 
+    /// The inbound NSG blockers a flow would meet on arriving at network interface `nic_id`:
+    /// for a walk that stopped at a dead end before it, so that every blocker on the intended
+    /// path can be listed (Network Watcher, like [`DataPlane::walk`], stops at the first).
+    pub fn arrival_blockers(
+        &self,
+        from: &Endpoint,
+        flow: Flow,
+        nic_id: &str,
+    ) -> Result<Vec<Blocker>, QueryError> {
+        crate::journey::arrival_blockers(&self.inner, from, flow, nic_id)
+    }
+
     /// Resolves a name as a VM on this NIC would (Azure DNS scoped to its VNet, linked
     /// private zones, custom DNS servers).
     pub fn resolve(&self, nic_id: &str, name: &str) -> Result<DnsAnswer, QueryError> {

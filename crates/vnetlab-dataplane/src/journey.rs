@@ -192,6 +192,34 @@ pub fn listening(m: &Model, vm: &Vm, proto: Protocol, port: u16) -> bool {
     false
 }
 
+/// The inbound NSG blockers a flow from `from` would meet on arriving at network interface
+/// `nic_id` (one of whose addresses it is sent to), evaluated as a walk evaluates them.
+pub fn arrival_blockers(
+    p: &Plane,
+    from: &Endpoint,
+    flow: Flow,
+    nic_id: &str,
+) -> Result<Vec<Blocker>, QueryError> {
+    let (_, f) = resolve_start(p, from, &flow)?;
+    let m = &*p.model;
+    let nic = match m.get(nic_id) {
+        Some(Ref::Nic(n)) => n,
+        _ => return Err(QueryError::NotFound(format!("network interface {nic_id}"))),
+    };
+    let cfg = m.nics[nic as usize]
+        .ipconfigs
+        .iter()
+        .copied()
+        .find(|&c| m.ipconfigs[c as usize].ip.map(u32::from) == Some(f.dst));
+    match cfg {
+        Some(cfg) => Ok(Walker::new(p, f, true, Vec::new()).arrival_blockers(cfg)),
+        None => Err(QueryError::Invalid(format!(
+            "{} is not an address of network interface {nic_id}",
+            Ipv4Addr::from(f.dst)
+        ))),
+    }
+}
+
 pub fn walk(p: &Plane, from: &Endpoint, flow: Flow) -> Result<Walk, QueryError> {
     let (start, f) = resolve_start(p, from, &flow)?;
     let m = &*p.model;

@@ -168,6 +168,20 @@ impl<'a> Walker<'a> {
     }
 
     /// Runs one leg.
+    /// The blockers the packet would meet arriving at `cfg` (its inbound NSGs), for a walk that
+    /// ended before reaching the NIC that holds its destination: what lies past a dead end,
+    /// which Network Watcher (stopping there) does not show but the verifier lists.
+    pub fn arrival_blockers(mut self, cfg: Ix) -> Vec<Blocker> {
+        self.push_hop(
+            HopKind::Destination,
+            self.m.ipconfigs[cfg as usize].id.clone(),
+            Some(self.f.dst),
+        );
+        let (src, dst) = (self.f.src, self.f.dst);
+        self.nsgs(cfg, Direction::Inbound, src, dst);
+        self.blockers
+    }
+
     pub fn run(mut self, start: Start) -> (Leg, Vec<Blocker>, Vec<Blocker>) {
         let end = match start {
             Start::Nic(cfg) => {

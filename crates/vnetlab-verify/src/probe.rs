@@ -452,22 +452,13 @@ impl<'a> Prober<'a> {
             .filter(|p| protocols.contains(p))
         {
             for &si in &sints {
-                // Prefer an ephemeral source port when the interval has one (what clients use).
-                let sport = if si.0 <= 49152 && 49152 <= si.1 {
-                    49152
-                } else {
-                    si.0
-                };
+                let sport = representative_sport(si);
                 let groups = layers
                     .as_ref()
                     .map(|l| decision_groups(l, proto, sport, &dints));
                 let mut decided: FxHashMap<u32, (bool, Vec<Blocker>)> = FxHashMap::default();
                 for (k, &di) in dints.iter().enumerate() {
-                    // A port people recognise, when the class has one (blockers quote it).
-                    let dport = [443, 80, 22, 3389, 53, 5432, 1433]
-                        .into_iter()
-                        .find(|p| di.0 <= *p && *p <= di.1)
-                        .unwrap_or(di.0);
+                    let dport = representative_dport(di);
                     let group = groups.as_ref().map(|g| g[k]);
                     if let Some(known) = group.and_then(|g| decided.get(&g)) {
                         out.atoms.push(Atom {
@@ -509,8 +500,66 @@ impl<'a> Prober<'a> {
                 out.delivered = out.delivered.union(&a.space());
             }
         }
+        if self.all_blockers && !rep.hops.iter().any(|h| h.kind == HopKind::Destination) {
+            self.add_arrival_blockers(&mut out);
+        }
         out
     }
+
+    /// When every walk stops at a dead end before the destination NIC, what the flows would
+    /// still meet there (its inbound NSGs), so that lifting the dead end alone is not mistaken
+    /// for the whole fix.
+    fn add_arrival_blockers(&self, out: &mut PairFlows) {
+        let Member::Nic(d) = out.dst else {
+            return;
+        };
+        let nic_id = &self.inv.nics[d].id;
+        let start = self.start(out.src);
+        for a in &mut out.atoms {
+            if a.delivered {
+                continue;
+            }
+            let flow = Flow {
+                protocol: a.proto.to_engine(),
+                src: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                src_port: representative_sport(a.sports),
+                dst: IpAddr::V4(out.dst_addr),
+                dst_port: representative_dport(a.dports),
+            };
+            let Ok(more) = self.dp.arrival_blockers(&start, flow, nic_id) else {
+                continue;
+            };
+            for mut b in more {
+                if a.blockers
+                    .iter()
+                    .any(|x| x.kind == b.kind && x.resource_id == b.resource_id)
+                {
+                    continue;
+                }
+                b.explanation = format!("Past the dead end, at the destination: {}", b.explanation);
+                a.blockers.push(b);
+            }
+        }
+    }
+}
+
+/// The source port a class is walked with: an ephemeral one when the class has one (what
+/// clients use).
+fn representative_sport(si: (u16, u16)) -> u16 {
+    if si.0 <= 49152 && 49152 <= si.1 {
+        49152
+    } else {
+        si.0
+    }
+}
+
+/// The destination port a class is walked with: a port people recognise when the class has
+/// one (blockers quote it).
+fn representative_dport(di: (u16, u16)) -> u16 {
+    [443, 80, 22, 3389, 53, 5432, 1433]
+        .into_iter()
+        .find(|p| di.0 <= *p && *p <= di.1)
+        .unwrap_or(di.0)
 }
 
 /// One NSG layer on a path: its address-matching rules (position, box) in priority order.
