@@ -39,7 +39,7 @@ const SUB: u32 = 0x8000_0000;
 const TCP: u8 = 1;
 const UDP: u8 = 2;
 const ICMP: u8 = 4;
-/// Lists longer than this many entries become port maps.
+/// Lists longer than this many entries become port maps (at most 127: see `Classifier`).
 const SCAN_MAX: usize = 12;
 
 /// Stable numbers for ASG ids (kept across recompiles, so compiled layers stay valid) and each
@@ -324,12 +324,72 @@ impl<T: Copy + Ord> Cuts<T> {
     }
 }
 
+/// Remote-address intervals → list reference: cache-line blocks of 8 interval starts with
+/// their 8 values, under a top level of each block's first start, so that a search touches
+/// the top level (small, usually cached) and a single line.
+#[derive(Debug, Clone, Default)]
+struct AddrTable {
+    top: Vec<u32>,
+    blocks: Vec<AddrBlock>,
+}
+
+#[repr(align(64))]
+#[derive(Debug, Clone, Copy)]
+struct AddrBlock {
+    keys: [u32; 8],
+    vals: [u32; 8],
+}
+
+impl AddrTable {
+    /// `keys` ascending from 0.
+    fn new(keys: &[u32], vals: &[u32]) -> AddrTable {
+        let mut t = AddrTable::default();
+        for (k, v) in keys.chunks(8).zip(vals.chunks(8)) {
+            // Padding repeats the last interval (it runs to the end of the space).
+            let last = v.last().copied().unwrap_or(0);
+            let mut b = AddrBlock {
+                keys: [u32::MAX; 8],
+                vals: [last; 8],
+            };
+            b.keys[..k.len()].copy_from_slice(k);
+            b.vals[..v.len()].copy_from_slice(v);
+            t.top.push(k[0]);
+            t.blocks.push(b);
+        }
+        t
+    }
+
+    /// The value of the interval holding `x` (0 when empty).
+    #[inline]
+    fn find(&self, x: u32) -> u32 {
+        let b = self.top.partition_point(|&t| t <= x).saturating_sub(1);
+        match self.blocks.get(b) {
+            Some(blk) => {
+                let i = blk.keys.partition_point(|&k| k <= x);
+                blk.vals[i.saturating_sub(1)]
+            }
+            None => 0,
+        }
+    }
+}
+
 /// The broad rules' first match for one protocol, for the four (in view, public) cases at
 /// once: one search whatever the remote address, and the case picked at the end.
 #[derive(Debug, Clone, Default)]
 struct Quad {
     cuts: Cuts<u16>,
     vals: Vec<[u32; 4]>,
+}
+
+/// A lookup between [`Classifier::start`] and [`Classifier::finish`].
+#[derive(Debug, Clone, Copy)]
+pub struct Started {
+    class: u32,
+    bit: u8,
+    /// The broad rules' first match, by `in_view << 1 | public`.
+    broad: [u32; 4],
+    /// The narrow rules' list for the remote address.
+    list: u32,
 }
 
 /// One local class: the remote side's structure.
@@ -340,8 +400,7 @@ struct Class {
     tcp: Quad,
     udp: Quad,
     /// Remote-address intervals → list of narrow rules (0 = none); empty without narrow rules.
-    addr: Cuts<u32>,
-    addr_lists: Vec<u32>,
+    addr: AddrTable,
     /// (ASG number, list of rules naming it), sorted.
     asg: Vec<(u32, u32)>,
 }
@@ -356,9 +415,8 @@ pub struct Classifier {
     vals: Vec<u32>,
     subs: Vec<(u32, u32)>,
     maps: Vec<PortMap>,
-    /// Scanned lists as (offset, length) into `entries`; list references are `span << 1` or,
-    /// for a list compiled to a port map, `map << 1 | 1`.
-    spans: Vec<(u32, u32)>,
+    /// Scanned lists' entries. A list reference is `offset << 8 | length << 1` for a scanned
+    /// list (no indirection), or `map << 1 | 1` for a list compiled to a port map; 0 is empty.
     entries: Vec<Entry>,
     /// Some rule's remote side is `VirtualNetwork` / an ASG (the caller computes those bits).
     pub remote_vnet: bool,
@@ -570,7 +628,7 @@ impl Builder<'_> {
             .iter()
             .map(|&i| defs[i as usize].sports.len() * defs[i as usize].dports.len())
             .sum();
-        let r = if n > SCAN_MAX {
+        let r = if n > SCAN_MAX || self.c.entries.len() + n >= 1 << 24 {
             self.map(&rules) << 1 | 1
         } else {
             let off = self.c.entries.len() as u32;
@@ -587,9 +645,7 @@ impl Builder<'_> {
                     }
                 }
             }
-            let s = self.c.spans.len() as u32;
-            self.c.spans.push((off, self.c.entries.len() as u32 - off));
-            s << 1
+            off << 8 | (n as u32) << 1
         };
         self.list_ids.insert(rules, r);
         r
@@ -632,8 +688,8 @@ impl Builder<'_> {
                     })
             })
             .collect();
-        let (addr, addr_lists) = if narrow.is_empty() {
-            (Cuts::default(), Vec::new())
+        let addr = if narrow.is_empty() {
+            AddrTable::default()
         } else {
             let mut lists: Vec<Vec<u32>> = Vec::new();
             let mut ids: FxMap<Vec<u32>, u32> = FxMap::default();
@@ -651,9 +707,9 @@ impl Builder<'_> {
                 |x| x as u32,
             );
             let refs: Vec<u32> = lists.into_iter().map(|l| self.list(l)).collect();
-            (
-                Cuts::new(b),
-                v.into_iter().map(|x| refs[x as usize]).collect(),
+            AddrTable::new(
+                &b,
+                &v.into_iter().map(|x| refs[x as usize]).collect::<Vec<_>>(),
             )
         };
         let mut by_asg: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
@@ -673,7 +729,6 @@ impl Builder<'_> {
             tcp,
             udp,
             addr,
-            addr_lists,
             asg,
         }
     }
@@ -693,7 +748,6 @@ impl Classifier {
         let mut b = Builder {
             defs: &defs,
             c: Classifier {
-                spans: vec![(0, 0)],
                 ..Classifier::default()
             },
             map_ids: FxMap::default(),
@@ -790,7 +844,7 @@ impl Classifier {
         if r & 1 == 1 {
             return best.min(self.map_lookup(r >> 1, proto, sport, dport));
         }
-        let (off, len) = self.spans.get((r >> 1) as usize).copied().unwrap_or((0, 0));
+        let (off, len) = (r >> 8, (r >> 1) & 0x7f);
         let entries = self
             .entries
             .get(off as usize..(off + len) as usize)
@@ -814,45 +868,67 @@ impl Classifier {
 
     /// The first matching rule (`position << 1 | allow`, or [`NONE`]) for a packet whose local
     /// side is in `class` and whose remote side is `remote`. `proto` is 0, 1, 2 for TCP, UDP,
-    /// ICMP (ports are ignored for ICMP). The searches do not depend on one another, so their
-    /// memory accesses overlap.
+    /// ICMP (ports are ignored for ICMP).
     #[inline]
     pub fn first_match(&self, class: u32, remote: &Addr, proto: u8, sport: u16, dport: u16) -> u32 {
-        let Some(c) = self.classes.get(class as usize) else {
-            return NONE;
-        };
+        let s = self.start(class, remote.ip, proto, dport);
+        self.finish(&s, remote, sport, dport)
+    }
+
+    /// The searches of [`Classifier::first_match`] — the broad rules' port map and the remote
+    /// address's interval — which need neither the view nor the ASGs. Callers start every
+    /// layer's searches before anything that branches on loaded data, so that their memory
+    /// accesses overlap.
+    #[inline]
+    pub fn start(&self, class: u32, ip: u32, proto: u8, dport: u16) -> Started {
         let bit = 1u8 << proto.min(2);
-        let case = usize::from(remote.in_view) << 1 | usize::from(remote.public);
+        let Some(c) = self.classes.get(class as usize) else {
+            return Started {
+                class,
+                bit,
+                broad: [NONE; 4],
+                list: 0,
+            };
+        };
         let quad = match bit {
             TCP => Some(&c.tcp),
             UDP => Some(&c.udp),
             _ => None,
         };
         let broad = match quad {
-            Some(q) => q.vals.get(q.cuts.find(dport)).map_or(NONE, |v| v[case]),
-            None => c.icmp[case],
+            Some(q) => q.vals.get(q.cuts.find(dport)).copied().unwrap_or([NONE; 4]),
+            None => c.icmp,
         };
-        let list = if c.addr_lists.is_empty() {
-            0
-        } else {
-            c.addr_lists
-                .get(c.addr.find(remote.ip))
-                .copied()
-                .unwrap_or(0)
-        };
+        let list = c.addr.find(ip);
+        Started {
+            class,
+            bit,
+            broad,
+            list,
+        }
+    }
+
+    /// The rest of [`Classifier::first_match`] after [`Classifier::start`].
+    #[inline]
+    pub fn finish(&self, s: &Started, remote: &Addr, sport: u16, dport: u16) -> u32 {
+        let broad = s.broad[usize::from(remote.in_view) << 1 | usize::from(remote.public)];
+        let bit = s.bit;
         let mut best = if broad & SUB == 0 {
             broad
         } else {
-            let s = self
+            let d = self
                 .subs
                 .get((broad & !SUB) as usize)
                 .copied()
                 .unwrap_or((0, 0));
-            self.dim(s, sport)
+            self.dim(d, sport)
         };
-        if list != 0 {
-            best = self.list(list, best, bit, sport, dport);
+        if s.list != 0 {
+            best = self.list(s.list, best, bit, sport, dport);
         }
+        let Some(c) = self.classes.get(s.class as usize) else {
+            return best;
+        };
         if !c.asg.is_empty() {
             for &n in remote.asgs {
                 if let Ok(j) = c.asg.binary_search_by_key(&n, |x| x.0) {

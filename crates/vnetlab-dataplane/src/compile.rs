@@ -34,6 +34,18 @@ pub struct Layer {
     pub classifier: Classifier,
 }
 
+impl Layer {
+    /// (allowed, deciding rule position in the NSG) of a [`Classifier::first_match`] code.
+    #[inline]
+    pub fn verdict(&self, code: u32) -> (bool, Option<u32>) {
+        if code == NONE {
+            (false, None)
+        } else {
+            (code & 1 == 1, self.rules.get((code >> 1) as usize).copied())
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct NsgPlane {
     pub inbound: Layer,
@@ -648,15 +660,14 @@ impl Plane {
                 None => return self.eval_by_scan(nsg, inbound, view, k),
             }
         };
-        let code = c.first_match(class, remote, k.proto, k.sport, k.dport);
-        if code == NONE {
-            (false, None)
-        } else {
-            (
-                code & 1 == 1,
-                layer.rules.get((code >> 1) as usize).copied(),
-            )
-        }
+        layer.verdict(c.first_match(class, remote, k.proto, k.sport, k.dport))
+    }
+
+    /// One direction of an NSG's compiled layers.
+    #[inline]
+    pub fn layer(&self, nsg: Ix, inbound: bool) -> Option<&Layer> {
+        let p = self.nsgs.get(nsg as usize)?;
+        Some(if inbound { &p.inbound } else { &p.outbound })
     }
 
     /// The reference first-match scan over the NSG's rules (`security::first_match`).

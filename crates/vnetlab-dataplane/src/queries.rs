@@ -313,25 +313,41 @@ pub fn fast_verdict(
     // One search gives the route and whether the destination is in the source's view.
     let route = sp.route_view.lookup(dst);
     if f.nic_nsg.is_some() || f.subnet_nsg.is_some() {
+        let levels = [
+            (f.nic_nsg, Slot::OutboundNic),
+            (f.subnet_nsg, Slot::OutboundSubnet),
+        ];
+        // The source NIC's own address is in its compiled local classes (any other source
+        // address is classified on the way). Every search first, so that their memory
+        // accesses overlap the route search's; then what depends on them.
+        let started = levels.map(|(n, slot)| {
+            let layer = n.and_then(|n| p.layer(n, false))?;
+            let class = if own {
+                f.classes[slot as usize]
+            } else {
+                NO_CLASS
+            };
+            (class != NO_CLASS).then(|| (layer, layer.classifier.start(class, dst, k.proto, dport)))
+        });
         let remote = Addr {
             ip: dst,
             in_view: route & IN_VIEW != 0,
             public: is_public(dst),
             asgs: p.asg_numbers.of_ip(dst),
         };
-        // The source NIC's own address is in its compiled local classes; any other source
-        // address is classified on the way.
-        for (n, slot) in [
-            (f.nic_nsg, Slot::OutboundNic),
-            (f.subnet_nsg, Slot::OutboundSubnet),
-        ] {
+        for ((n, _), started) in levels.into_iter().zip(started) {
             let Some(n) = n else { continue };
-            let class = if own {
-                f.classes[slot as usize]
-            } else {
-                NO_CLASS
+            let allowed = match started {
+                Some((layer, s)) => {
+                    let code = layer.classifier.finish(&s, &remote, sport, dport);
+                    layer.verdict(code).0
+                }
+                None => {
+                    p.eval_level(n, false, NO_CLASS, src, &sp.view, &remote, &k)
+                        .0
+                }
             };
-            if !p.eval_level(n, false, class, src, &sp.view, &remote, &k).0 {
+            if !allowed {
                 return FastVerdict::DeniedOutbound;
             }
         }
@@ -365,6 +381,11 @@ fn inbound_allows(p: &Plane, d: &DestFast, f: &NicFast, own: bool, k: &Packet) -
         return Some(true);
     }
     let src = k.src;
+    let started = [0, 1].map(|i| {
+        let layer = d.nsgs[i].and_then(|n| p.layer(n, true))?;
+        let class = d.classes[i];
+        (class != NO_CLASS).then(|| (layer, layer.classifier.start(class, src, k.proto, k.dport)))
+    });
     let remote = Addr {
         ip: src,
         in_view: (d.own.0 <= src && src <= d.own.1) || dsp.view.contains(src),
@@ -375,9 +396,19 @@ fn inbound_allows(p: &Plane, d: &DestFast, f: &NicFast, own: bool, k: &Packet) -
             p.asg_numbers.of_ip(src)
         },
     };
-    for (n, class) in d.nsgs.into_iter().zip(d.classes) {
+    for (n, started) in d.nsgs.into_iter().zip(started) {
         let Some(n) = n else { continue };
-        if !p.eval_level(n, true, class, k.dst, &dsp.view, &remote, k).0 {
+        let allowed = match started {
+            Some((layer, s)) => {
+                let code = layer.classifier.finish(&s, &remote, k.sport, k.dport);
+                layer.verdict(code).0
+            }
+            None => {
+                p.eval_level(n, true, NO_CLASS, k.dst, &dsp.view, &remote, k)
+                    .0
+            }
+        };
+        if !allowed {
             return Some(false);
         }
     }
