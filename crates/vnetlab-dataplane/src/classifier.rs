@@ -11,18 +11,21 @@
 //! ports, and a lookup is the lowest (highest-priority) of three first matches:
 //! - the *broad* rules, whose remote side is `*`, `VirtualNetwork` or `Internet`: which of them
 //!   apply depends only on two bits of the remote address (in the NIC's `VirtualNetwork` view;
-//!   public), so there are four port maps per class — dport intervals → first matching rule,
-//!   with a sport sub-map only where a rule with a partial source port range comes first;
-//! - the *narrow* rules (prefixes, `AzureLoadBalancer`): remote-address intervals → the short
-//!   list of rules whose prefixes cover the interval, scanned in priority order (long lists
-//!   become port maps);
+//!   public), so per protocol there is one dport map whose intervals carry the first matching
+//!   rule for each of the four cases (a sport sub-map only where a rule with a partial source
+//!   port range comes first);
+//! - the *narrow* rules (prefixes, `AzureLoadBalancer`): remote-address intervals, in 64-byte
+//!   blocks under a small top level, → the short list of rules whose prefixes cover the
+//!   interval, scanned in priority order (long lists become port maps);
 //! - the ASG rules: the remote address's ASGs (one global address index, [`AsgNumbers`]) →
 //!   the rules naming each.
 //!
-//! Port maps and lists are deduplicated across the layer's classes; everything is indices into
-//! contiguous arenas. Rule results are codes `position << 1 | allow`, so a verdict needs no
-//! other memory access and the minimum of codes is the first match. Semantics are exactly
-//! [`crate::security::first_match`]'s (property-tested against it).
+//! The searches do not depend on one another or on the view ([`Classifier::start`] then
+//! [`Classifier::finish`]), so their memory accesses overlap. Lists, sub-maps and long-list
+//! port maps are deduplicated across the layer's classes in contiguous arenas. Rule results
+//! are codes `position << 1 | allow`, so a verdict needs no other memory access and the
+//! minimum of codes is the first match. Semantics are exactly
+//! [`crate::security::first_match`]'s (property-tested against it, `tests/props.rs`).
 
 use crate::fxhash::FxMap;
 use crate::model::{AddrItem, Rule, RuleProto, Tag};
