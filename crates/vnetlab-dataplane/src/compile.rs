@@ -1,17 +1,18 @@
 //! The compiled program: per subnet, its effective route rows, LPM table and `VirtualNetwork`
-//! view; per NSG, one classifier per direction; per NIC, the indices a verdict needs. Compiled
-//! parts are shared (`Arc`) so that [`Plane::recompile`] rebuilds only what a change touches and
-//! reuses the rest by pointer.
+//! view; per NSG, one classifier per direction (compiled for the local classes of the NICs it
+//! applies to); per NIC and ipConfiguration, the indices a verdict needs, including each
+//! address's local class in each of its NSG layers. Compiled parts are shared (`Arc`) so that
+//! [`Plane::recompile`] rebuilds only what a change touches and reuses the rest by pointer.
 
 use crate::api::{Direction, Protocol};
-use crate::classifier::{Classifier, Key};
+use crate::classifier::{Addr, AsgNumbers, Classifier, LocalRules, NONE, NO_CLASS};
 use crate::fxhash::FxMap;
 use crate::lpm::Lpm;
 use crate::model::*;
 use crate::parse;
 use crate::prefix::is_public;
 use crate::routes::{compile_lpm, subnet_rows, Row};
-use crate::security::{proto_code, AsgIps};
+use crate::security::AsgIps;
 use crate::tags::{vnet_view, VnetView};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,15 +24,26 @@ pub struct SubnetPlane {
     pub fast: Vec<crate::queries::FastHop>,
     pub lpm: Lpm,
     pub view: VnetView,
+    pub route_view: crate::queries::RouteView,
 }
 
 #[derive(Debug)]
 pub struct Layer {
     /// Positions in the NSG's rule list, in priority order.
     pub rules: Vec<u32>,
-    /// Whether each of those rules allows (kept here so a verdict touches no rule record).
-    pub allows: Vec<bool>,
     pub classifier: Classifier,
+}
+
+impl Layer {
+    /// (allowed, deciding rule position in the NSG) of a [`Classifier::first_match`] code.
+    #[inline]
+    pub fn verdict(&self, code: u32) -> (bool, Option<u32>) {
+        if code == NONE {
+            (false, None)
+        } else {
+            (code & 1 == 1, self.rules.get((code >> 1) as usize).copied())
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -48,6 +60,56 @@ pub struct NicFast {
     pub nic_nsg: Option<Ix>,
     pub subnet_nsg: Option<Ix>,
     pub ip: u32,
+    /// The local class of `ip` in each NSG layer, by [`Slot`] ([`NO_CLASS`] where none).
+    pub classes: [u32; 4],
+    /// `ip`'s ASGs ([`AsgNumbers::entry`]).
+    pub asgs: [u32; 2],
+}
+
+/// What the fast path needs about a destination address, in the address index itself (no
+/// further lookups before its NSGs): its NIC's subnet, inbound NSG levels in Azure's order
+/// with the address's classes, and the first range of its VNet's space (in its view).
+#[derive(Debug, Clone, Copy)]
+pub struct DestFast {
+    pub subnet: Option<Ix>,
+    pub nsgs: [Option<Ix>; 2],
+    pub classes: [u32; 2],
+    pub own: (u32, u32),
+}
+
+/// The NSG layers of a NIC, as indices of [`NicFast::classes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    OutboundNic = 0,
+    OutboundSubnet = 1,
+    InboundSubnet = 2,
+    InboundNic = 3,
+}
+
+/// A NIC's NSG levels in one direction, in Azure's order (§6.4), with their slots.
+#[inline]
+fn levels(f: &NicFast, inbound: bool) -> [(Option<Ix>, Slot); 2] {
+    if inbound {
+        [
+            (f.subnet_nsg, Slot::InboundSubnet),
+            (f.nic_nsg, Slot::InboundNic),
+        ]
+    } else {
+        [
+            (f.nic_nsg, Slot::OutboundNic),
+            (f.subnet_nsg, Slot::OutboundSubnet),
+        ]
+    }
+}
+
+/// A packet as NSG evaluation sees it (`proto`: 0 TCP, 1 UDP, 2 ICMP).
+#[derive(Debug, Clone, Copy)]
+pub struct Packet {
+    pub proto: u8,
+    pub src: u32,
+    pub sport: u16,
+    pub dst: u32,
+    pub dport: u16,
 }
 
 #[derive(Debug, Clone)]
@@ -56,11 +118,17 @@ pub struct Plane {
     pub subnets: Vec<Arc<SubnetPlane>>,
     pub nsgs: Vec<Arc<NsgPlane>>,
     pub nics: Vec<NicFast>,
+    /// By ipConfiguration: its address's local classes, by [`Slot`] (seen from its NIC's
+    /// subnet).
+    pub cfgs: Vec<[u32; 4]>,
+    /// (VNet, private IP) → the fast path's view of the ipConfiguration `by_ip` names.
+    pub dests: FxMap<(u32, u32), DestFast>,
     /// (VNet, private IP) → ipConfiguration.
     pub by_ip: FxMap<(u32, u32), Ix>,
     /// Public IP → ipConfiguration it is attached to.
     pub by_public_ip: FxMap<u32, Ix>,
     pub asgs: Arc<AsgIps>,
+    pub asg_numbers: Arc<AsgNumbers>,
     pub generation: u64,
 }
 
@@ -85,28 +153,88 @@ fn compile_subnet(m: &Model, s: Ix) -> SubnetPlane {
     let rows = subnet_rows(m, s);
     let lpm = compile_lpm(&rows);
     let fast = crate::queries::fast_hops(m, m.subnets[s as usize].vnet, &rows);
+    let view = vnet_view(m, s);
     SubnetPlane {
+        route_view: crate::queries::RouteView::build(&lpm, &fast, &view),
         fast,
         rows,
         lpm,
-        view: vnet_view(m, s),
+        view,
     }
 }
 
-fn compile_nsg(m: &Model, n: Ix, asgs: &AsgIps) -> NsgPlane {
+/// One direction of an NSG: positions in its rule list and the rules, in priority order.
+fn direction_rules(m: &Model, n: Ix, inbound: bool) -> (Vec<u32>, Vec<&Rule>) {
     let nsg = &m.nsgs[n as usize];
+    let pos: Vec<u32> = nsg
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.inbound == inbound)
+        .map(|(i, _)| i as u32)
+        .collect();
+    let rules = pos.iter().map(|&i| &nsg.rules[i as usize]).collect();
+    (pos, rules)
+}
+
+/// The local classes one NSG direction must be compiled for, collected from the NICs it
+/// applies to (`masks[i]` is class `i`).
+#[derive(Debug, Clone, Default)]
+struct Plan {
+    local: LocalRules,
+    index: FxMap<Box<[u64]>, u32>,
+    masks: Vec<Box<[u64]>>,
+    /// Classes were added (or the layer is new): it must be compiled.
+    grew: bool,
+}
+
+impl Plan {
+    fn new(m: &Model, n: Ix, inbound: bool, asgs: &AsgNumbers) -> Plan {
+        Plan {
+            local: LocalRules::new(&direction_rules(m, n, inbound).1, inbound, asgs),
+            grew: true,
+            ..Plan::default()
+        }
+    }
+
+    /// The classes of an already compiled layer: a NIC whose class is among them reuses it.
+    fn of(c: &Classifier) -> Plan {
+        Plan {
+            local: c.local().clone(),
+            index: c
+                .masks()
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.clone(), i as u32))
+                .collect(),
+            masks: c.masks().to_vec(),
+            grew: false,
+        }
+    }
+
+    fn class(&mut self, mask: &[u64]) -> u32 {
+        if let Some(&c) = self.index.get(mask) {
+            return c;
+        }
+        let c = self.masks.len() as u32;
+        let b: Box<[u64]> = mask.into();
+        self.masks.push(b.clone());
+        self.index.insert(b, c);
+        self.grew = true;
+        c
+    }
+}
+
+fn compile_nsg(m: &Model, n: Ix, asgs: &AsgNumbers, plans: &[Plan; 2]) -> NsgPlane {
     let layer = |inbound: bool| {
-        let pos: Vec<u32> = nsg
-            .rules
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.inbound == inbound)
-            .map(|(i, _)| i as u32)
-            .collect();
-        let rules: Vec<&Rule> = pos.iter().map(|&i| &nsg.rules[i as usize]).collect();
+        let (pos, rules) = direction_rules(m, n, inbound);
         Layer {
-            classifier: Classifier::build(&rules, asgs),
-            allows: rules.iter().map(|r| r.allow).collect(),
+            classifier: Classifier::build(
+                &rules,
+                inbound,
+                asgs,
+                plans[usize::from(inbound)].masks.clone(),
+            ),
             rules: pos,
         }
     };
@@ -114,6 +242,99 @@ fn compile_nsg(m: &Model, n: Ix, asgs: &AsgIps) -> NsgPlane {
         inbound: layer(true),
         outbound: layer(false),
     }
+}
+
+/// Each address's local class in each NSG layer of its NIC (seen from the NIC's subnet, as
+/// fast verdicts and IP flow verify see it), adding classes to `plans` as needed. Fills
+/// `NicFast::classes` (primary address) and returns the per-ipConfiguration table.
+fn assign_classes(
+    m: &Model,
+    nics: &mut [NicFast],
+    subnets: &[Arc<SubnetPlane>],
+    asgs: &AsgNumbers,
+    plans: &mut [[Plan; 2]],
+) -> Vec<[u32; 4]> {
+    let mut cfgs = vec![[NO_CLASS; 4]; m.ipconfigs.len()];
+    let empty = VnetView::default();
+    let mut buf = Vec::new();
+    for (i, f) in nics.iter_mut().enumerate() {
+        let slots = [levels(f, false), levels(f, true)];
+        if slots.iter().flatten().all(|(n, _)| n.is_none()) {
+            continue;
+        }
+        let view = f
+            .subnet
+            .and_then(|s| subnets.get(s as usize))
+            .map_or(&empty, |x| &x.view);
+        let (mut need_view, mut need_asgs) = (false, false);
+        for (inbound, lv) in [false, true].into_iter().zip(slots) {
+            for (nsg, _) in lv {
+                if let Some(p) = nsg.and_then(|n| plans.get(n as usize)) {
+                    need_view |= p[usize::from(inbound)].local.needs_view();
+                    need_asgs |= p[usize::from(inbound)].local.needs_asgs();
+                }
+            }
+        }
+        for (k, &c) in m.nics[i].ipconfigs.iter().enumerate() {
+            let Some(ip) = m.ipconfigs[c as usize].ip.map(u32::from) else {
+                continue;
+            };
+            let a = Addr {
+                ip,
+                in_view: need_view && view.contains(ip),
+                public: is_public(ip),
+                asgs: if need_asgs { asgs.of_ip(ip) } else { &[] },
+            };
+            let mut classes = [NO_CLASS; 4];
+            for (inbound, lv) in [false, true].into_iter().zip(slots) {
+                for (nsg, slot) in lv {
+                    let Some(plan) = nsg.and_then(|n| plans.get_mut(n as usize)) else {
+                        continue;
+                    };
+                    let plan = &mut plan[usize::from(inbound)];
+                    plan.local.mask(&a, &mut buf);
+                    classes[slot as usize] = plan.class(&buf);
+                }
+            }
+            cfgs[c as usize] = classes;
+            if k == 0 {
+                f.classes = classes;
+                f.asgs = asgs.entry(ip);
+            }
+        }
+    }
+    cfgs
+}
+
+fn dests(
+    m: &Model,
+    nics: &[NicFast],
+    cfgs: &[[u32; 4]],
+    subnets: &[Arc<SubnetPlane>],
+    by_ip: &FxMap<(u32, u32), Ix>,
+) -> FxMap<(u32, u32), DestFast> {
+    by_ip
+        .iter()
+        .map(|(&k, &c)| {
+            let f = &nics[m.ipconfigs[c as usize].nic as usize];
+            let cl = cfgs[c as usize];
+            let own = f
+                .subnet
+                .and_then(|s| subnets.get(s as usize))
+                .and_then(|s| s.view.own.first().copied())
+                .unwrap_or((1, 0));
+            let d = DestFast {
+                subnet: f.subnet,
+                nsgs: [f.subnet_nsg, f.nic_nsg],
+                classes: [
+                    cl[Slot::InboundSubnet as usize],
+                    cl[Slot::InboundNic as usize],
+                ],
+                own,
+            };
+            (k, d)
+        })
+        .collect()
 }
 
 type Indexes = (Vec<NicFast>, FxMap<(u32, u32), Ix>, FxMap<u32, Ix>);
@@ -129,6 +350,8 @@ fn indexes(m: &Model) -> Indexes {
             nic_nsg: n.nsg,
             subnet_nsg: subnet.and_then(|s| m.subnets[s as usize].nsg),
             ip: cfg.and_then(|c| c.ip).map(u32::from).unwrap_or(0),
+            classes: [NO_CLASS; 4],
+            asgs: [0, 0],
         });
     }
     let mut by_ip = FxMap::default();
@@ -182,16 +405,30 @@ impl Plane {
     pub fn compile(model: Arc<Model>) -> Plane {
         let m = &*model;
         let asgs = Arc::new(asg_ips(m));
+        let asg_numbers = Arc::new(AsgNumbers::build(None, &asgs).0);
         let subnets = par_map(m.subnets.len(), |s| Arc::new(compile_subnet(m, s as Ix)));
-        let nsgs = par_map(m.nsgs.len(), |n| Arc::new(compile_nsg(m, n as Ix, &asgs)));
-        let (nics, by_ip, by_public_ip) = indexes(m);
+        let mut plans = par_map(m.nsgs.len(), |n| {
+            [
+                Plan::new(m, n as Ix, false, &asg_numbers),
+                Plan::new(m, n as Ix, true, &asg_numbers),
+            ]
+        });
+        let (mut nics, by_ip, by_public_ip) = indexes(m);
+        let cfgs = assign_classes(m, &mut nics, &subnets, &asg_numbers, &mut plans);
+        let dests = dests(m, &nics, &cfgs, &subnets, &by_ip);
+        let nsgs = par_map(m.nsgs.len(), |n| {
+            Arc::new(compile_nsg(m, n as Ix, &asg_numbers, &plans[n]))
+        });
         Plane {
             subnets,
             nsgs,
             nics,
+            cfgs,
+            dests,
             by_ip,
             by_public_ip,
             asgs,
+            asg_numbers,
             generation: GENERATION.fetch_add(1, Ordering::Relaxed),
             model,
         }
@@ -300,24 +537,18 @@ impl Plane {
                 }
             }
         }
-        let asgs = if asgs_changed {
+        // Memberships live in one address index, not in the layers: only a layer naming an
+        // ASG that had no number yet (compiled as matching nothing) recompiles. Local classes
+        // that memberships change are found again below, like every NIC's.
+        let (asgs, asg_numbers) = if asgs_changed {
             let a = asg_ips(new);
-            if a != *self.asgs {
-                // NSGs naming a changed ASG recompile.
-                for (k, v) in a.iter() {
-                    if self.asgs.get(k) != Some(v) {
-                        mark_nsgs_using(new, k, &mut dirty_nsgs);
-                    }
-                }
-                for k in self.asgs.keys() {
-                    if !a.contains_key(k) {
-                        mark_nsgs_using(new, k, &mut dirty_nsgs);
-                    }
-                }
+            let (numbers, fresh) = AsgNumbers::build(Some(&self.asg_numbers), &a);
+            for k in &fresh {
+                mark_nsgs_using(new, k, &mut dirty_nsgs);
             }
-            Arc::new(a)
+            (Arc::new(a), Arc::new(numbers))
         } else {
-            self.asgs.clone()
+            (self.asgs.clone(), self.asg_numbers.clone())
         };
         let subnets = new
             .subnets
@@ -333,106 +564,222 @@ impl Plane {
                 }
             })
             .collect();
-        let nsgs = new
+        let subnets: Vec<Arc<SubnetPlane>> = subnets;
+        let reused: Vec<Option<Ix>> = new
             .nsgs
             .iter()
-            .enumerate()
-            .map(|(i, n)| {
+            .map(|n| {
                 let key = n.id.to_ascii_lowercase();
                 match old.get(&key) {
-                    Some(Ref::Nsg(o)) if !dirty_nsgs.contains(&key) => {
-                        self.nsgs[o as usize].clone()
-                    }
-                    _ => Arc::new(compile_nsg(new, i as Ix, &asgs)),
+                    Some(Ref::Nsg(o)) if !dirty_nsgs.contains(&key) => Some(o),
+                    _ => None,
                 }
             })
             .collect();
-        let (nics, by_ip, by_public_ip) = indexes(new);
+        let mut plans: Vec<[Plan; 2]> = reused
+            .iter()
+            .enumerate()
+            .map(|(i, o)| match o {
+                Some(o) => {
+                    let p = &self.nsgs[*o as usize];
+                    [
+                        Plan::of(&p.outbound.classifier),
+                        Plan::of(&p.inbound.classifier),
+                    ]
+                }
+                None => [
+                    Plan::new(new, i as Ix, false, &asg_numbers),
+                    Plan::new(new, i as Ix, true, &asg_numbers),
+                ],
+            })
+            .collect();
+        let (mut nics, by_ip, by_public_ip) = indexes(new);
+        let cfgs = assign_classes(new, &mut nics, &subnets, &asg_numbers, &mut plans);
+        let dests = dests(new, &nics, &cfgs, &subnets, &by_ip);
+        let nsgs = reused
+            .iter()
+            .enumerate()
+            .map(|(i, o)| match o {
+                Some(o) if !plans[i].iter().any(|p| p.grew) => self.nsgs[*o as usize].clone(),
+                _ => Arc::new(compile_nsg(new, i as Ix, &asg_numbers, &plans[i])),
+            })
+            .collect();
         Plane {
             subnets,
             nsgs,
             nics,
+            cfgs,
+            dests,
             by_ip,
             by_public_ip,
             asgs,
+            asg_numbers,
             generation: GENERATION.fetch_add(1, Ordering::Relaxed),
             model,
         }
     }
 
-    /// Evaluates one NSG layer for a NIC's view: (allowed, deciding rule position in the NSG).
+    /// One NSG level: (allowed, deciding rule position in the NSG). `class` is the local
+    /// address's class in this layer, or [`NO_CLASS`] to classify `local` now (an address that
+    /// is not the NIC's own, as on an appliance forwarding traffic, or another view); a class
+    /// the layer was not compiled for falls back to the plain first-match scan.
     #[inline]
-    pub fn eval_nsg(&self, nsg: Ix, dir: Direction, k: &Key) -> (bool, Option<u32>) {
+    #[allow(clippy::too_many_arguments)]
+    pub fn eval_level(
+        &self,
+        nsg: Ix,
+        inbound: bool,
+        class: u32,
+        local: u32,
+        view: &VnetView,
+        remote: &Addr,
+        k: &Packet,
+    ) -> (bool, Option<u32>) {
         let Some(plane) = self.nsgs.get(nsg as usize) else {
             return (true, None);
         };
-        let layer = match dir {
-            Direction::Inbound => &plane.inbound,
-            Direction::Outbound => &plane.outbound,
+        let layer = if inbound {
+            &plane.inbound
+        } else {
+            &plane.outbound
         };
-        match layer.classifier.lookup(k) {
-            Some(i) => (
-                layer.allows.get(i).copied().unwrap_or(false),
-                layer.rules.get(i).copied(),
-            ),
+        let c = &layer.classifier;
+        let class = if class != NO_CLASS {
+            class
+        } else {
+            let a = Addr {
+                ip: local,
+                in_view: view.contains(local),
+                public: is_public(local),
+                asgs: self.asg_numbers.of_ip(local),
+            };
+            let mut mask = Vec::new();
+            c.local().mask(&a, &mut mask);
+            match c.class_of(&mask) {
+                Some(x) => x,
+                None => return self.eval_by_scan(nsg, inbound, view, k),
+            }
+        };
+        layer.verdict(c.first_match(class, remote, k.proto, k.sport, k.dport))
+    }
+
+    /// One direction of an NSG's compiled layers.
+    #[inline]
+    pub fn layer(&self, nsg: Ix, inbound: bool) -> Option<&Layer> {
+        let p = self.nsgs.get(nsg as usize)?;
+        Some(if inbound { &p.inbound } else { &p.outbound })
+    }
+
+    /// The reference first-match scan over the NSG's rules (`security::first_match`).
+    fn eval_by_scan(
+        &self,
+        nsg: Ix,
+        inbound: bool,
+        view: &VnetView,
+        k: &Packet,
+    ) -> (bool, Option<u32>) {
+        let rules = &self.model.nsgs[nsg as usize].rules;
+        let proto = match k.proto {
+            0 => Protocol::Tcp,
+            1 => Protocol::Udp,
+            _ => Protocol::Icmp,
+        };
+        match crate::security::first_match(
+            rules, inbound, proto, k.src, k.sport, k.dst, k.dport, &view.set, &self.asgs,
+        ) {
+            Some(i) => (rules[i].allow, Some(i as u32)),
             None => (false, None),
         }
     }
 
-    pub fn key(
+    /// Both NSG levels of a NIC in one direction, in Azure's order, from the point of view of
+    /// `view`; `classes` are the local address's ([`NicFast::classes`], [`Plane::cfgs`],
+    /// or [`NO_CLASS`]s). `each` sees every level evaluated (a denying level stops). Whether
+    /// the packet is allowed.
+    #[inline]
+    pub fn eval_levels(
         &self,
+        f: &NicFast,
+        classes: [u32; 4],
+        inbound: bool,
         view: &VnetView,
-        proto: Protocol,
-        src: u32,
-        sport: u16,
-        dst: u32,
-        dport: u16,
-    ) -> Key {
-        Key {
-            proto: proto_code(proto),
-            src,
-            sport,
-            dst,
-            dport,
-            src_vnet: view.set.contains(src),
-            dst_vnet: view.set.contains(dst),
-            src_inet: is_public(src),
-            dst_inet: is_public(dst),
+        k: &Packet,
+        mut each: impl FnMut(Ix, bool, Option<u32>),
+    ) -> bool {
+        let lv = levels(f, inbound);
+        if lv[0].0.is_none() && lv[1].0.is_none() {
+            return true;
         }
+        let (local, ip) = if inbound {
+            (k.dst, k.src)
+        } else {
+            (k.src, k.dst)
+        };
+        let need_asgs = lv.iter().any(|(n, _)| {
+            n.and_then(|n| self.nsgs.get(n as usize)).is_some_and(|p| {
+                if inbound {
+                    p.inbound.classifier.remote_asg
+                } else {
+                    p.outbound.classifier.remote_asg
+                }
+            })
+        });
+        let remote = Addr {
+            ip,
+            in_view: view.contains(ip),
+            public: is_public(ip),
+            asgs: if need_asgs {
+                self.asg_numbers.of_ip(ip)
+            } else {
+                &[]
+            },
+        };
+        for (n, slot) in lv {
+            let Some(n) = n else { continue };
+            let (ok, pos) =
+                self.eval_level(n, inbound, classes[slot as usize], local, view, &remote, k);
+            each(n, ok, pos);
+            if !ok {
+                return false;
+            }
+        }
+        true
     }
 
-    /// Both NSG levels of a NIC in one direction, in Azure's order. Returns each level's
-    /// (nsg, allowed, rule position) as evaluated (a denying first level stops evaluation).
-    pub fn eval_nic(&self, nic: Ix, dir: Direction, k: &Key) -> Vec<(Ix, bool, Option<u32>)> {
+    /// Both NSG levels of `nic` in one direction, as evaluated: each level's (nsg, allowed,
+    /// rule position). The local address is `cfg`'s when it is that address, `view_subnet` is
+    /// the subnet whose `VirtualNetwork` view applies.
+    pub fn eval_nic(
+        &self,
+        nic: Ix,
+        cfg: Option<Ix>,
+        view_subnet: Option<Ix>,
+        dir: Direction,
+        k: &Packet,
+    ) -> Vec<(Ix, bool, Option<u32>)> {
         let Some(f) = self.nics.get(nic as usize) else {
             return Vec::new();
         };
-        let order = match dir {
-            Direction::Inbound => [f.subnet_nsg, f.nic_nsg],
-            Direction::Outbound => [f.nic_nsg, f.subnet_nsg],
-        };
-        let mut out = Vec::with_capacity(2);
-        for n in order.into_iter().flatten() {
-            let (ok, r) = self.eval_nsg(n, dir, k);
-            out.push((n, ok, r));
-            if !ok {
-                break;
+        let inbound = dir == Direction::Inbound;
+        let local = if inbound { k.dst } else { k.src };
+        let classes = match cfg {
+            Some(c)
+                if view_subnet == f.subnet
+                    && self.model.ipconfigs[c as usize].ip.map(u32::from) == Some(local) =>
+            {
+                self.cfgs[c as usize]
             }
-        }
-        out
-    }
-
-    /// Fast allow/deny for one NIC and direction (no allocation).
-    #[inline]
-    pub fn nic_allows(&self, f: &NicFast, dir: Direction, k: &Key) -> bool {
-        let order = match dir {
-            Direction::Inbound => [f.subnet_nsg, f.nic_nsg],
-            Direction::Outbound => [f.nic_nsg, f.subnet_nsg],
+            _ => [NO_CLASS; 4],
         };
-        order
-            .into_iter()
-            .flatten()
-            .all(|n| self.eval_nsg(n, dir, k).0)
+        let empty = VnetView::default();
+        let view = view_subnet
+            .and_then(|s| self.subnets.get(s as usize))
+            .map_or(&empty, |x| &x.view);
+        let mut out = Vec::with_capacity(2);
+        self.eval_levels(f, classes, inbound, view, k, |n, ok, pos| {
+            out.push((n, ok, pos))
+        });
+        out
     }
 }
 

@@ -3,8 +3,8 @@
 //! Pipeline (Batfish-style): ARM records (ground state, as stored by `vnetlab-arm`) →
 //! [`Estate`] (a typed, vendor-neutral model of what matters for forwarding) →
 //! [`DataPlane::compile`] (VFP-style: per-subnet route tables as longest-prefix-match
-//! structures, per-NSG security layers as bit-vector classifiers whose service tags resolve
-//! from the evaluating NIC's point of view) → questions: effective routes and rules, IP flow
+//! structures, per-NSG security layers compiled per local address class, with service tags
+//! resolved from the evaluating NIC's point of view) → questions: effective routes and rules, IP flow
 //! verify, next hop, packet walks (forward and return, every decision recorded with the
 //! resource that made it, every independent blocker with its fix), DNS resolution, latency.
 //!

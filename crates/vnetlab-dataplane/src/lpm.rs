@@ -127,6 +127,11 @@ impl Lpm {
         }
     }
 
+    /// The elementary intervals: (first address, selected row or [`NO_ROUTE`]), in order.
+    pub fn intervals(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.starts.iter().copied().zip(self.hits.iter().copied())
+    }
+
     /// Number of elementary intervals (for benchmarks).
     pub fn len(&self) -> usize {
         self.starts.len()

@@ -2,12 +2,15 @@
 //! hop, and the fast-path verdict (with its flow cache) that benchmarks and bulk consumers use.
 
 use crate::api::*;
-use crate::compile::{NicFast, Plane};
+use crate::classifier::{Addr, NO_CLASS};
+use crate::compile::{DestFast, NicFast, Packet, Plane, Slot};
 use crate::fxhash::FxMap;
 use crate::journey::nic_ix;
+use crate::lpm::Lpm;
 use crate::model::*;
+use crate::prefix::is_public;
 use crate::routes::Origin;
-use crate::security::{addr_strings, expand_side, port_strings};
+use crate::security::{addr_strings, expand_side, port_strings, proto_code};
 use crate::tags::{tag_map, VnetView};
 use std::net::IpAddr;
 
@@ -118,23 +121,22 @@ pub fn ip_flow_verify(
     } else {
         src
     };
-    if owns(m, nic, local).is_none() {
+    let Some(cfg) = owns(m, nic, local) else {
         return Err(QueryError::Invalid(format!(
             "{} is not an address of network interface {nic_id}",
             std::net::Ipv4Addr::from(local)
         )));
-    }
+    };
     let s = nic_subnet(p, nic)?;
     let icmp = flow.protocol == Protocol::Icmp;
-    let k = p.key(
-        &p.subnets[s as usize].view,
-        flow.protocol,
+    let k = Packet {
+        proto: proto_code(flow.protocol),
         src,
-        if icmp { 0 } else { flow.src_port },
+        sport: if icmp { 0 } else { flow.src_port },
         dst,
-        if icmp { 0 } else { flow.dst_port },
-    );
-    let levels = p.eval_nic(nic, direction, &k);
+        dport: if icmp { 0 } else { flow.dst_port },
+    };
+    let levels = p.eval_nic(nic, Some(cfg), Some(s), direction, &k);
     let decider = levels.iter().find(|l| !l.1).or(levels.last());
     Ok(match decider {
         None => FlowVerdict {
@@ -228,6 +230,62 @@ pub fn fast_hops(m: &Model, vnet: Ix, rows: &[crate::routes::Row]) -> Vec<FastHo
         .collect()
 }
 
+/// The fast path's route lookup: the subnet's LPM intervals, further cut where its
+/// `VirtualNetwork` view starts or ends, each carrying what the selected route does (deliver
+/// into a VNet, leave, drop) and whether the address is in the view. An outbound verdict needs
+/// both for the destination, so it searches once.
+#[derive(Debug, Clone, Default)]
+pub struct RouteView {
+    starts: Vec<u32>,
+    vals: Vec<u32>,
+}
+
+const IN_VIEW: u32 = 1 << 31;
+const KIND: u32 = 3 << 29;
+const DELIVER: u32 = 0;
+const LEAVE: u32 = 1 << 29;
+const DROP: u32 = 2 << 29;
+/// A VNet index (deliver) or a row (leave).
+const PAYLOAD: u32 = (1 << 29) - 1;
+
+impl RouteView {
+    pub fn build(lpm: &Lpm, fast: &[FastHop], view: &VnetView) -> RouteView {
+        let mut cuts: Vec<u32> = lpm.intervals().map(|(s, _)| s).collect();
+        for (a, z) in view.set.ranges() {
+            cuts.push(a);
+            if let Some(next) = z.checked_add(1) {
+                cuts.push(next);
+            }
+        }
+        cuts.push(0);
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut out = RouteView::default();
+        for c in cuts {
+            let hop = match lpm.lookup(c) {
+                Some(r) => match fast.get(r as usize) {
+                    Some(FastHop::Deliver(v)) => DELIVER | (*v).min(PAYLOAD),
+                    Some(FastHop::Leave(_)) => LEAVE | r.min(PAYLOAD),
+                    Some(FastHop::Drop) | None => DROP,
+                },
+                None => DROP,
+            };
+            let v = hop | if view.set.contains(c) { IN_VIEW } else { 0 };
+            if out.vals.last() != Some(&v) {
+                out.starts.push(c);
+                out.vals.push(v);
+            }
+        }
+        out
+    }
+
+    #[inline]
+    fn lookup(&self, ip: u32) -> u32 {
+        let i = self.starts.partition_point(|&s| s <= ip);
+        self.vals.get(i.wrapping_sub(1)).copied().unwrap_or(DROP)
+    }
+}
+
 #[inline]
 pub fn fast_verdict(
     p: &Plane,
@@ -244,32 +302,117 @@ pub fn fast_verdict(
     let Some(sp) = f.subnet.and_then(|s| p.subnets.get(s as usize)) else {
         return FastVerdict::Dropped;
     };
-    let k = p.key(&sp.view, proto, src, sport, dst, dport);
-    if !p.nic_allows(f, Direction::Outbound, &k) {
-        return FastVerdict::DeniedOutbound;
+    let k = Packet {
+        proto: proto_code(proto),
+        src,
+        sport,
+        dst,
+        dport,
+    };
+    let own = src == f.ip;
+    // One search gives the route and whether the destination is in the source's view.
+    let route = sp.route_view.lookup(dst);
+    if f.nic_nsg.is_some() || f.subnet_nsg.is_some() {
+        let levels = [
+            (f.nic_nsg, Slot::OutboundNic),
+            (f.subnet_nsg, Slot::OutboundSubnet),
+        ];
+        // The source NIC's own address is in its compiled local classes (any other source
+        // address is classified on the way). Every search first, so that their memory
+        // accesses overlap the route search's; then what depends on them.
+        let started = levels.map(|(n, slot)| {
+            let layer = n.and_then(|n| p.layer(n, false))?;
+            let class = if own {
+                f.classes[slot as usize]
+            } else {
+                NO_CLASS
+            };
+            (class != NO_CLASS).then(|| (layer, layer.classifier.start(class, dst, k.proto, dport)))
+        });
+        let remote = Addr {
+            ip: dst,
+            in_view: route & IN_VIEW != 0,
+            public: is_public(dst),
+            asgs: p.asg_numbers.of_ip(dst),
+        };
+        for ((n, _), started) in levels.into_iter().zip(started) {
+            let Some(n) = n else { continue };
+            let allowed = match started {
+                Some((layer, s)) => {
+                    let code = layer.classifier.finish(&s, &remote, sport, dport);
+                    layer.verdict(code).0
+                }
+                None => {
+                    p.eval_level(n, false, NO_CLASS, src, &sp.view, &remote, &k)
+                        .0
+                }
+            };
+            if !allowed {
+                return FastVerdict::DeniedOutbound;
+            }
+        }
     }
-    let Some(r) = sp.lpm.lookup(dst) else {
-        return FastVerdict::Dropped;
+    let target = match route & KIND {
+        DELIVER => route & PAYLOAD,
+        LEAVE => {
+            return match sp.fast.get((route & PAYLOAD) as usize) {
+                Some(FastHop::Leave(t)) => FastVerdict::Forwarded(*t),
+                _ => FastVerdict::Dropped,
+            }
+        }
+        _ => return FastVerdict::Dropped,
     };
-    let target = match sp.fast.get(r as usize) {
-        Some(FastHop::Deliver(v)) => *v,
-        Some(FastHop::Leave(t)) => return FastVerdict::Forwarded(*t),
-        Some(FastHop::Drop) | None => return FastVerdict::Dropped,
-    };
-    let Some(&cfg) = p.by_ip.get(&(target, dst)) else {
-        return FastVerdict::NoDestination;
-    };
-    let dn: &NicFast = &p.nics[p.model.ipconfigs[cfg as usize].nic as usize];
-    let view: &VnetView = match dn.subnet.and_then(|s| p.subnets.get(s as usize)) {
-        Some(x) => &x.view,
-        None => return FastVerdict::NoDestination,
-    };
-    let k2 = p.key(view, proto, src, sport, dst, dport);
-    if p.nic_allows(dn, Direction::Inbound, &k2) {
-        FastVerdict::Delivered
-    } else {
-        FastVerdict::DeniedInbound
+    match p
+        .dests
+        .get(&(target, dst))
+        .and_then(|d| inbound_allows(p, d, f, own, &k))
+    {
+        Some(true) => FastVerdict::Delivered,
+        Some(false) => FastVerdict::DeniedInbound,
+        None => FastVerdict::NoDestination,
     }
+}
+
+/// The destination NIC's inbound NSG levels for a packet from `f` (`None`: it is in no subnet).
+#[inline]
+fn inbound_allows(p: &Plane, d: &DestFast, f: &NicFast, own: bool, k: &Packet) -> Option<bool> {
+    let dsp = d.subnet.and_then(|s| p.subnets.get(s as usize))?;
+    if d.nsgs[0].is_none() && d.nsgs[1].is_none() {
+        return Some(true);
+    }
+    let src = k.src;
+    let started = [0, 1].map(|i| {
+        let layer = d.nsgs[i].and_then(|n| p.layer(n, true))?;
+        let class = d.classes[i];
+        (class != NO_CLASS).then(|| (layer, layer.classifier.start(class, src, k.proto, k.dport)))
+    });
+    let remote = Addr {
+        ip: src,
+        in_view: (d.own.0 <= src && src <= d.own.1) || dsp.view.contains(src),
+        public: is_public(src),
+        asgs: if own {
+            p.asg_numbers.slice(&f.asgs)
+        } else {
+            p.asg_numbers.of_ip(src)
+        },
+    };
+    for (n, started) in d.nsgs.into_iter().zip(started) {
+        let Some(n) = n else { continue };
+        let allowed = match started {
+            Some((layer, s)) => {
+                let code = layer.classifier.finish(&s, &remote, k.sport, k.dport);
+                layer.verdict(code).0
+            }
+            None => {
+                p.eval_level(n, true, NO_CLASS, k.dst, &dsp.view, &remote, k)
+                    .0
+            }
+        };
+        if !allowed {
+            return Some(false);
+        }
+    }
+    Some(true)
 }
 
 /// A flow verdict cache (VFP's unified flow table): 5-tuple and source NIC → fast verdict.

@@ -27,6 +27,17 @@ pub struct VnetView {
     pub set: RangeSet,
     /// The subnet's route table has a `0.0.0.0/0` UDR, so the tag covers everything.
     pub default_udr: Option<String>,
+    /// The VNet's own address space (part of `set`): most addresses a NIC's NSG tests are
+    /// its own VNet's, and this short list answers them without searching `set`.
+    pub own: Vec<(u32, u32)>,
+}
+
+impl VnetView {
+    /// Whether an address is in the tag (`set.contains`, with the VNet's own space first).
+    #[inline]
+    pub fn contains(&self, ip: u32) -> bool {
+        self.own.iter().any(|&(a, z)| a <= ip && ip <= z) || self.set.contains(ip)
+    }
 }
 
 pub fn vnet_view(m: &Model, subnet: Ix) -> VnetView {
@@ -71,6 +82,7 @@ pub fn vnet_view(m: &Model, subnet: Ix) -> VnetView {
         set: RangeSet::from_prefixes(&list),
         prefixes: list,
         default_udr,
+        own: v.space4.iter().map(|p| (p.first(), p.last())).collect(),
     }
 }
 

@@ -249,20 +249,14 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn key_for(&self, cfg: Ix, src: u32, dst: u32) -> crate::classifier::Key {
-        let s = self.m.ipconfigs[cfg as usize].subnet;
-        let view = s
-            .and_then(|s| self.p.subnets.get(s as usize))
-            .map(|x| &x.view);
-        let empty = crate::tags::VnetView::default();
-        self.p.key(
-            view.unwrap_or(&empty),
-            self.f.proto,
+    fn packet(&self, src: u32, dst: u32) -> crate::compile::Packet {
+        crate::compile::Packet {
+            proto: crate::security::proto_code(self.f.proto),
             src,
-            self.f.sport,
+            sport: self.f.sport,
             dst,
-            self.f.dport,
-        )
+            dport: self.f.dport,
+        }
     }
 
     /// NSGs of the NIC of `cfg` in one direction (skipped statefully on the return leg).
@@ -280,8 +274,9 @@ impl<'a> Walker<'a> {
         if !self.seen.contains(&nic) {
             self.seen.push(nic);
         }
-        let k = self.key_for(cfg, src, dst);
-        let levels = self.p.eval_nic(nic, dir, &k);
+        let k = self.packet(src, dst);
+        let view = self.m.ipconfigs[cfg as usize].subnet;
+        let levels = self.p.eval_nic(nic, Some(cfg), view, dir, &k);
         for (nsg, allow, pos) in &levels {
             let n = &self.m.nsgs[*nsg as usize];
             let rule = pos.map(|p| &n.rules[p as usize]);

@@ -42,7 +42,12 @@ fn answers(dp: &DataPlane, e: &Estate, seed: u64) -> Vec<String> {
 }
 
 fn check(change: impl Fn(&mut Vec<Value>) -> Vec<String>) {
+    check_with(|_| {}, change)
+}
+
+fn check_with(setup: impl Fn(&mut Vec<Value>), change: impl Fn(&mut Vec<Value>) -> Vec<String>) {
     let mut recs = generate(&Params::small(7), &mut |_, _| {});
+    setup(&mut recs);
     let before = Estate::from_records(recs.clone()).unwrap();
     let mut dp = DataPlane::compile(&before);
     let changed = change(&mut recs);
@@ -128,5 +133,64 @@ fn after_a_gateway_connection_change_and_an_unknown_type() {
             c["id"].as_str().unwrap().to_string(),
             "/subscriptions/x/resourceGroups/y/providers/Microsoft.Foo/bars/z".into(),
         ]
+    });
+}
+
+/// A NIC's local class changes (its ASG, named on the local side of a new rule; its NSG; its
+/// address): the compiled layers gain the class, and the answers equal a full compile's.
+#[test]
+fn after_local_class_changes() {
+    check(|recs| {
+        let asg = find(recs, "/applicationSecurityGroups/asg3")["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let nsg = find(recs, "/networkSecurityGroups/nsg1")["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let rule = format!("{nsg}/securityRules/to-asg3");
+        recs.push(json!({ "id": rule, "properties": { "priority": 90, "direction": "Inbound", "access": "Deny", "protocol": "Tcp", "sourceAddressPrefix": "VirtualNetwork", "destinationApplicationSecurityGroups": [{ "id": asg }], "sourcePortRange": "*", "destinationPortRange": "80-443" } }));
+        let c = find(
+            recs,
+            "/networkInterfaces/spoke1-nic1/ipConfigurations/ipconfig1",
+        );
+        c["properties"]["applicationSecurityGroups"] = json!([{ "id": asg }]);
+        c["properties"]["privateIPAddress"] = json!("10.16.4.200");
+        let cid = c["id"].as_str().unwrap().to_string();
+        let n = find(recs, "/networkInterfaces/spoke2-nic0");
+        n["properties"]["networkSecurityGroup"] = json!({ "id": nsg });
+        let nid = n["id"].as_str().unwrap().to_string();
+        vec![rule, cid, nid]
+    });
+}
+
+/// Only memberships change (no rule): layers are reused, the address index is rebuilt; a
+/// layer naming the ASG on its local side (no NIC of it in that ASG before) gains the NIC's
+/// new class without a rule change.
+#[test]
+fn after_an_asg_membership_change_only() {
+    let setup = |recs: &mut Vec<Value>| {
+        let asg = find(recs, "/applicationSecurityGroups/asg8")["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let nsg = find(recs, "/networkSecurityGroups/nsg0")["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        recs.push(json!({ "id": format!("{nsg}/securityRules/from-asg8"), "properties": { "priority": 91, "direction": "Outbound", "access": "Deny", "protocol": "*", "sourceApplicationSecurityGroups": [{ "id": asg }], "destinationAddressPrefix": "*", "sourcePortRange": "*", "destinationPortRange": "*" } }));
+    };
+    check_with(setup, |recs| {
+        let asg = find(recs, "/applicationSecurityGroups/asg8")["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let c = find(
+            recs,
+            "/networkInterfaces/spoke3-nic2/ipConfigurations/ipconfig1",
+        );
+        c["properties"]["applicationSecurityGroups"] = json!([{ "id": asg }]);
+        vec![c["id"].as_str().unwrap().to_string()]
     });
 }
