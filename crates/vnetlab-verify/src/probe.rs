@@ -328,8 +328,16 @@ impl<'a> Prober<'a> {
 
     /// The NSG layers a walk's path evaluates, each with its address-matching rules' boxes in
     /// priority order, and whether it sees the reply (ports swapped).
-    fn path_layers(&self, w: &Walk, s_ip: Ipv4Addr, d_ip: Ipv4Addr) -> Vec<PathLayer> {
-        let (fwd, back) = nsg_points(self.dp, w);
+    fn path_layers(
+        &self,
+        w: &Walk,
+        s_ip: Ipv4Addr,
+        d_ip: Ipv4Addr,
+        past: Option<NicHandle>,
+    ) -> Vec<PathLayer> {
+        let (mut fwd, back) = nsg_points(self.dp, w);
+        // The destination's inbound NSGs past a dead end decide arrival blockers too.
+        fwd.extend(past.map(|d| (d, Direction::Inbound)));
         let mut out = Vec::new();
         for (pts, reply) in [(fwd, false), (back, true)] {
             for (nic, dir) in pts {
@@ -393,12 +401,31 @@ impl<'a> Prober<'a> {
             .filter(|b| !port_dependent(b))
             .cloned()
             .collect();
+        // Past a dead end before the destination NIC (every walk of the pair stops where this
+        // one does), what the flows would still meet there is listed too.
+        let past = match dst {
+            Member::Nic(d)
+                if self.all_blockers
+                    && !rep.hops.iter().any(|h| h.kind == HopKind::Destination) =>
+            {
+                Some(d)
+            }
+            _ => None,
+        };
+        let past_handle = past.and_then(|d| self.dp.nic_handle(&self.inv.nics[d].id));
+        let arrive =
+            |delivered: bool, blockers: Vec<Blocker>, proto: Proto, sport, dport| match past {
+                Some(d) if !delivered => {
+                    self.with_arrival(blockers, src, d, addr, proto, sport, dport)
+                }
+                _ => blockers,
+            };
         out.atoms.push(Atom {
             proto: Proto::Icmp,
             sports: (0, 0),
             dports: (0, 0),
             delivered: rep.delivered,
-            blockers: rep.blockers.clone(),
+            blockers: arrive(rep.delivered, rep.blockers.clone(), Proto::Icmp, 0, 0),
         });
         out.delivered.icmp = rep.delivered && protocols.contains(&Proto::Icmp);
         if !stops_all.is_empty() && !self.all_blockers {
@@ -446,7 +473,7 @@ impl<'a> Prober<'a> {
                 .and_then(|h| self.dp.nic_address(h)),
             _ => None,
         };
-        let layers = s_ip.map(|s_ip| self.path_layers(&rep, s_ip, addr));
+        let layers = s_ip.map(|s_ip| self.path_layers(&rep, s_ip, addr, past_handle));
         for proto in [Proto::Tcp, Proto::Udp]
             .into_iter()
             .filter(|p| protocols.contains(p))
@@ -482,6 +509,7 @@ impl<'a> Prober<'a> {
                             }],
                         ),
                     };
+                    let blockers = arrive(delivered, blockers, proto, sport, dport);
                     if let Some(g) = group {
                         decided.insert(g, (delivered, blockers.clone()));
                     }
@@ -500,46 +528,45 @@ impl<'a> Prober<'a> {
                 out.delivered = out.delivered.union(&a.space());
             }
         }
-        if self.all_blockers && !rep.hops.iter().any(|h| h.kind == HopKind::Destination) {
-            self.add_arrival_blockers(&mut out);
-        }
         out
     }
 
-    /// When every walk stops at a dead end before the destination NIC, what the flows would
-    /// still meet there (its inbound NSGs), so that lifting the dead end alone is not mistaken
-    /// for the whole fix.
-    fn add_arrival_blockers(&self, out: &mut PairFlows) {
-        let Member::Nic(d) = out.dst else {
-            return;
+    /// `blockers` and, after them, the destination NIC's inbound NSG blockers for this flow
+    /// (one it never reached: a dead end came first), so that lifting the dead end alone is
+    /// not mistaken for the whole fix.
+    #[allow(clippy::too_many_arguments)]
+    fn with_arrival(
+        &self,
+        mut blockers: Vec<Blocker>,
+        src: Member,
+        dst: usize,
+        addr: Ipv4Addr,
+        proto: Proto,
+        sport: u16,
+        dport: u16,
+    ) -> Vec<Blocker> {
+        let flow = Flow {
+            protocol: proto.to_engine(),
+            src: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            src_port: sport,
+            dst: IpAddr::V4(addr),
+            dst_port: dport,
         };
-        let nic_id = &self.inv.nics[d].id;
-        let start = self.start(out.src);
-        for a in &mut out.atoms {
-            if a.delivered {
+        let more = self
+            .dp
+            .arrival_blockers(&self.start(src), flow, &self.inv.nics[dst].id)
+            .unwrap_or_default();
+        for mut b in more {
+            if blockers
+                .iter()
+                .any(|x| x.kind == b.kind && x.resource_id == b.resource_id)
+            {
                 continue;
             }
-            let flow = Flow {
-                protocol: a.proto.to_engine(),
-                src: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-                src_port: representative_sport(a.sports),
-                dst: IpAddr::V4(out.dst_addr),
-                dst_port: representative_dport(a.dports),
-            };
-            let Ok(more) = self.dp.arrival_blockers(&start, flow, nic_id) else {
-                continue;
-            };
-            for mut b in more {
-                if a.blockers
-                    .iter()
-                    .any(|x| x.kind == b.kind && x.resource_id == b.resource_id)
-                {
-                    continue;
-                }
-                b.explanation = format!("Past the dead end, at the destination: {}", b.explanation);
-                a.blockers.push(b);
-            }
+            b.explanation = format!("Past the dead end, at the destination: {}", b.explanation);
+            blockers.push(b);
         }
+        blockers
     }
 }
 
