@@ -643,10 +643,7 @@ impl PairSpaces for ClassOracle<'_> {
                 if s == d || !slow {
                     continue;
                 }
-                let f = self.pair_space(s, d).intersect(want);
-                c.pairs += 1;
-                c.some = c.some.union(&f);
-                c.every = c.every.intersect(&f);
+                c.add(&self.pair_space(s, d).intersect(want));
             }
         }
         if c.pairs == 0 {

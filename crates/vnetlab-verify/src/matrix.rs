@@ -123,6 +123,15 @@ pub struct Cell {
     pub some: FlowSpace,
 }
 
+impl Cell {
+    /// Counts one more pair, whose delivered set is `f`.
+    pub fn add(&mut self, f: &FlowSpace) {
+        self.pairs += 1;
+        self.some = self.some.union(f);
+        self.every = self.every.intersect(f);
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Matrix {
     pub level: Level,
@@ -154,10 +163,7 @@ pub trait PairSpaces {
                 if s == d {
                     continue;
                 }
-                let f = self.pair_space(s, d).intersect(want);
-                c.pairs += 1;
-                c.some = c.some.union(&f);
-                c.every = c.every.intersect(&f);
+                c.add(&self.pair_space(s, d).intersect(want));
             }
         }
         if c.pairs == 0 {
