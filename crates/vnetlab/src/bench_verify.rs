@@ -22,8 +22,7 @@ pub struct Args {
     pub route_tables: usize,
     #[arg(long, default_value_t = 400)]
     pub udrs_per_table: usize,
-    /// Skip the matrix (NIC pair by NIC pair over walk classes and NSG intervals: minutes at
-    /// the limit).
+    /// Skip the matrix (seconds at the limit, and most of the memory beyond the estate's).
     #[arg(long)]
     pub no_matrix: bool,
     /// `reach` queries to time (the median is printed).
