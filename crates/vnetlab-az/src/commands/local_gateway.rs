@@ -2,6 +2,7 @@
 //! `create` prints the bare resource; `list -o table` uses
 //! `transform_local_gateway_table_output`.
 
+use super::apply_tags;
 use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
@@ -49,10 +50,6 @@ fn list_arg(ctx: &Ctx, dest: &str) -> Option<Vec<String>> {
     ctx.list(dest).or_else(|| ctx.str(dest).map(|s| vec![s]))
 }
 
-fn no_wait(ctx: &Ctx) -> bool {
-    ctx.flag("no_wait") == Some(true)
-}
-
 /// Applies the flags shared by create and update to `properties`.
 fn apply_flags(ctx: &Ctx, props: &mut Value) {
     if let Some(ip) = ctx.str("gateway_ip_address") {
@@ -94,7 +91,7 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
         &ctx.network_path(&rg, &format!("localNetworkGateways/{name}")),
         body,
     )?;
-    Ok(if no_wait(ctx) { Value::Null } else { lng })
+    Ok(if ctx.no_wait() { Value::Null } else { lng })
 }
 
 fn show(ctx: &mut Ctx) -> Result<Value, CliError> {
@@ -146,17 +143,11 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
             lng["properties"] = json!({});
         }
         apply_flags(ctx, &mut lng["properties"]);
-        if ctx.is_null("tags") {
-            if let Some(m) = lng.as_object_mut() {
-                m.remove("tags");
-            }
-        } else if let Some(tags) = ctx.aaz_tags()? {
-            lng["tags"] = tags;
-        }
+        apply_tags(&mut lng, &ctx.update_tags()?);
         generic_update::apply(ctx, &mut lng)?;
         ctx.put(path, lng)
     })?;
-    Ok(if no_wait(ctx) { Value::Null } else { result })
+    Ok(if ctx.no_wait() { Value::Null } else { result })
 }
 
 fn delete(ctx: &mut Ctx) -> Result<Value, CliError> {

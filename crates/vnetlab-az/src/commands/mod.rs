@@ -221,6 +221,20 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// `--no-wait` (an AAZ bool): the request is sent, nothing is printed.
+    pub fn no_wait(&self) -> bool {
+        self.flag("no_wait") == Some(true)
+    }
+
+    /// `--tags` on an AAZ `update`: `Some(None)` removes the tags (`null`), `Some(Some(t))`
+    /// replaces them; [`apply_tags`] applies the answer to the resource.
+    pub fn update_tags(&self) -> Result<Option<Option<Value>>, CliError> {
+        if self.is_null("tags") {
+            return Ok(Some(None));
+        }
+        Ok(self.aaz_tags()?.map(Some))
+    }
+
     /// `--tags` on AAZ commands: every item must be `key=value`.
     pub fn aaz_tags(&self) -> Result<Option<Value>, CliError> {
         let Some(items) = self.list("tags") else {
@@ -367,6 +381,22 @@ pub fn s<'v>(v: &'v Value, pointer: &str) -> &'v str {
 /// A `{ "id": … }` reference.
 pub fn id_ref(id: &str) -> Value {
     json!({ "id": id })
+}
+
+/// Applies what [`Ctx::update_tags`] parsed to a resource.
+pub(crate) fn apply_tags(resource: &mut Value, tags: &Option<Option<Value>>) {
+    let Some(m) = resource.as_object_mut() else {
+        return;
+    };
+    match tags {
+        Some(None) => {
+            m.remove("tags");
+        }
+        Some(Some(t)) => {
+            m.insert("tags".into(), t.clone());
+        }
+        None => {}
+    }
 }
 
 #[cfg(test)]

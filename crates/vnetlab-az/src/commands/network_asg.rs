@@ -2,7 +2,8 @@
 //! `aaz/latest/network/asg`). No custom class wraps these commands, so `create` prints the
 //! bare ASG, and no table transformer is registered (knack's automatic table).
 
-use super::network_nsg::{apply_tags, get_expanded, no_wait, update_tags};
+use super::apply_tags;
+use super::network_nsg::get_expanded;
 use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
@@ -55,7 +56,7 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
         body["tags"] = tags;
     }
     let asg = ctx.put(&path, body)?;
-    Ok(if no_wait(ctx) { Value::Null } else { asg })
+    Ok(if ctx.no_wait() { Value::Null } else { asg })
 }
 
 fn show(ctx: &mut Ctx) -> Result<Value, CliError> {
@@ -75,7 +76,7 @@ fn list(ctx: &mut Ctx) -> Result<Value, CliError> {
 }
 
 fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
-    let tags = update_tags(ctx)?;
+    let tags = ctx.update_tags()?;
     let paths = ctx.targets(asg_path)?;
     let result = for_each_target(ctx, paths, |path| {
         let mut asg = ctx.get(path)?;
@@ -83,7 +84,7 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
         generic_update::apply(ctx, &mut asg)?;
         ctx.put(path, asg)
     })?;
-    Ok(if no_wait(ctx) { Value::Null } else { result })
+    Ok(if ctx.no_wait() { Value::Null } else { result })
 }
 
 fn delete(ctx: &mut Ctx) -> Result<Value, CliError> {

@@ -6,6 +6,7 @@
 //! AAZ sub-resource commands: they GET the NIC, change its `ipConfigurations` and PUT the
 //! whole NIC back; they print the one IP configuration.
 
+use super::apply_tags;
 use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
@@ -116,10 +117,6 @@ fn refuse_unsupported(ctx: &Ctx) -> Result<(), CliError> {
     Ok(())
 }
 
-fn no_wait(ctx: &Ctx) -> bool {
-    ctx.flag("no_wait") == Some(true)
-}
-
 fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
     let rg = ctx.resource_group()?;
     let name = ctx.required("name", "-n")?;
@@ -182,7 +179,7 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
         &ctx.network_path(&rg, &format!("networkInterfaces/{name}")),
         body,
     )?;
-    if no_wait(ctx) {
+    if ctx.no_wait() {
         return Ok(Value::Null);
     }
     Ok(json!({ "NewNIC": nic }))
@@ -263,15 +260,11 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
                 props[key] = json!(v);
             }
         }
-        if ctx.is_null("tags") {
-            remove_key(&mut nic, "tags");
-        } else if let Some(tags) = ctx.aaz_tags()? {
-            nic["tags"] = tags;
-        }
+        apply_tags(&mut nic, &ctx.update_tags()?);
         generic_update::apply(ctx, &mut nic)?;
         ctx.put(path, nic)
     })?;
-    Ok(if no_wait(ctx) { Value::Null } else { result })
+    Ok(if ctx.no_wait() { Value::Null } else { result })
 }
 
 fn delete(ctx: &mut Ctx) -> Result<Value, CliError> {
@@ -377,7 +370,7 @@ fn ipconfig_create(ctx: &mut Ctx) -> Result<Value, CliError> {
         configs.push(json!({ "name": name, "properties": p }));
     });
     let saved = ctx.put(&path, nic)?;
-    if no_wait(ctx) {
+    if ctx.no_wait() {
         return Ok(Value::Null);
     }
     Ok(find_config(&saved, &name))
@@ -474,7 +467,7 @@ fn ipconfig_update(ctx: &mut Ctx) -> Result<Value, CliError> {
         let saved = ctx.put(&nic_path, nic)?;
         Ok(find_config(&saved, &name))
     })?;
-    Ok(if no_wait(ctx) { Value::Null } else { result })
+    Ok(if ctx.no_wait() { Value::Null } else { result })
 }
 
 fn ipconfig_delete(ctx: &mut Ctx) -> Result<Value, CliError> {

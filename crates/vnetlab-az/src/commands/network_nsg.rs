@@ -4,6 +4,7 @@
 //! other command prints the bare NSG (or a list of them). No command here has a table
 //! transformer (az 2.91's command table), so `-o table` is knack's automatic table.
 
+use super::apply_tags;
 use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
@@ -41,11 +42,6 @@ pub fn commands() -> Vec<CommandImpl> {
     ]
 }
 
-/// `--no-wait` (an AAZ bool): the request is sent, nothing is printed.
-pub(crate) fn no_wait(ctx: &Ctx) -> bool {
-    ctx.flag("no_wait") == Some(true)
-}
-
 /// A list argument's values; a lone string counts as a one-item list.
 pub(crate) fn values(ctx: &Ctx, dest: &str) -> Option<Vec<String>> {
     match ctx.args.get(dest) {
@@ -58,32 +54,6 @@ pub(crate) fn values(ctx: &Ctx, dest: &str) -> Option<Vec<String>> {
 /// The resource group named in a resource id (its 5th segment).
 pub(crate) fn group_of(id: &str) -> String {
     id.split('/').nth(4).unwrap_or_default().to_string()
-}
-
-/// `--tags` on an AAZ `update`, parsed before any request (as az parses arguments first):
-/// `Some(None)` removes the tags (`null`), `Some(Some(t))` replaces them.
-pub(crate) fn update_tags(ctx: &Ctx) -> Result<Option<Option<Value>>, CliError> {
-    if ctx.is_null("tags") {
-        return Ok(Some(None));
-    }
-    Ok(ctx.aaz_tags()?.map(Some))
-}
-
-/// Applies what [`update_tags`] parsed to a GET result.
-pub(crate) fn apply_tags(resource: &mut Value, tags: &Option<Option<Value>>) {
-    match tags {
-        Some(None) => {
-            if let Some(m) = resource.as_object_mut() {
-                m.remove("tags");
-            }
-        }
-        Some(Some(t)) => {
-            if let Some(m) = resource.as_object_mut() {
-                m.insert("tags".into(), t.clone());
-            }
-        }
-        None => {}
-    }
 }
 
 /// The `properties` object of an ARM resource, created if absent; `None` if the resource
@@ -122,7 +92,7 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
         body["tags"] = tags;
     }
     let nsg = ctx.put(&path, body)?;
-    if no_wait(ctx) {
+    if ctx.no_wait() {
         return Ok(Value::Null);
     }
     Ok(json!({ "NewNSG": nsg }))
@@ -145,7 +115,7 @@ fn list(ctx: &mut Ctx) -> Result<Value, CliError> {
 }
 
 fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
-    let tags = update_tags(ctx)?;
+    let tags = ctx.update_tags()?;
     let paths = ctx.targets(nsg_path)?;
     let result = for_each_target(ctx, paths, |path| {
         let mut nsg = ctx.get(path)?;
@@ -153,7 +123,7 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
         generic_update::apply(ctx, &mut nsg)?;
         ctx.put(path, nsg)
     })?;
-    Ok(if no_wait(ctx) { Value::Null } else { result })
+    Ok(if ctx.no_wait() { Value::Null } else { result })
 }
 
 fn delete(ctx: &mut Ctx) -> Result<Value, CliError> {

@@ -7,7 +7,7 @@
 //! In az 2.91 only `rule show` and `rule list` have the table transformer
 //! `transform_nsg_rule_table_output`; `create` and `update` print the automatic table.
 
-use super::network_nsg::{group_of, no_wait, properties_mut, values};
+use super::network_nsg::{group_of, properties_mut, values};
 use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
@@ -141,7 +141,7 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
         }
     }
     let rule = ctx.put(&path, json!({ "name": name, "properties": props }))?;
-    Ok(if no_wait(ctx) { Value::Null } else { rule })
+    Ok(if ctx.no_wait() { Value::Null } else { rule })
 }
 
 fn show(ctx: &mut Ctx) -> Result<Value, CliError> {
@@ -256,7 +256,7 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
         }
         ctx.put(path, rule)
     })?;
-    Ok(if no_wait(ctx) { Value::Null } else { result })
+    Ok(if ctx.no_wait() { Value::Null } else { result })
 }
 
 fn delete(ctx: &mut Ctx) -> Result<Value, CliError> {

@@ -5,6 +5,7 @@
 //! `If-None-Match: *` (create-only: an existing zone or link is the service's 412).
 //! Deletes ask for confirmation like `group delete` unless `--yes`.
 
+use super::apply_tags;
 use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
@@ -82,10 +83,6 @@ fn link_path(ctx: &Ctx) -> Result<String, CliError> {
     ))
 }
 
-fn no_wait(ctx: &Ctx) -> bool {
-    ctx.flag("no_wait") == Some(true)
-}
-
 /// A create-only PUT (`If-None-Match: *`).
 fn put_new(ctx: &Ctx, path: &str, body: Value) -> Result<Value, CliError> {
     let mut req = ArmRequest::put(path, body);
@@ -120,7 +117,7 @@ fn zone_create(ctx: &mut Ctx) -> Result<Value, CliError> {
         &ctx.network_path(&rg, &format!("privateDnsZones/{name}")),
         body,
     )?;
-    Ok(if no_wait(ctx) { Value::Null } else { zone })
+    Ok(if ctx.no_wait() { Value::Null } else { zone })
 }
 
 fn zone_show(ctx: &mut Ctx) -> Result<Value, CliError> {
@@ -165,7 +162,7 @@ fn link_create(ctx: &mut Ctx) -> Result<Value, CliError> {
         body["tags"] = tags;
     }
     let link = put_new(ctx, &path, body)?;
-    Ok(if no_wait(ctx) { Value::Null } else { link })
+    Ok(if ctx.no_wait() { Value::Null } else { link })
 }
 
 fn link_show(ctx: &mut Ctx) -> Result<Value, CliError> {
@@ -193,19 +190,13 @@ fn link_update(ctx: &mut Ctx) -> Result<Value, CliError> {
         if let Some(p) = ctx.str("resolution_policy") {
             link["properties"]["resolutionPolicy"] = json!(p);
         }
-        if ctx.is_null("tags") {
-            if let Some(m) = link.as_object_mut() {
-                m.remove("tags");
-            }
-        } else if let Some(tags) = ctx.aaz_tags()? {
-            link["tags"] = tags;
-        }
+        apply_tags(&mut link, &ctx.update_tags()?);
         generic_update::apply(ctx, &mut link)?;
         let mut req = ArmRequest::put(path, link);
         req.if_match = if_match.clone();
         Ok(ctx.send(req)?.body.unwrap_or(Value::Null))
     })?;
-    Ok(if no_wait(ctx) { Value::Null } else { result })
+    Ok(if ctx.no_wait() { Value::Null } else { result })
 }
 
 fn link_delete(ctx: &mut Ctx) -> Result<Value, CliError> {

@@ -4,6 +4,7 @@
 //! `public_ip_address_name`, knack-style `--tags`) calling the AAZ create; it prints
 //! `{"publicIp": …}`. `show`/`list` use az's JMESPath string table transformer.
 
+use super::apply_tags;
 use super::*;
 use crate::output::Query;
 
@@ -265,21 +266,11 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
                 "--public-ip-prefix is not supported by vnetlab yet.",
             ));
         }
-        if ctx.is_null("tags") {
-            if let Some(m) = pip.as_object_mut() {
-                m.remove("tags");
-            }
-        } else if let Some(tags) = ctx.aaz_tags()? {
-            pip["tags"] = tags;
-        }
+        apply_tags(&mut pip, &ctx.update_tags()?);
         generic_update::apply(ctx, &mut pip)?;
         ctx.put(path, pip)
     })?;
-    Ok(if ctx.flag("no_wait") == Some(true) {
-        Value::Null
-    } else {
-        result
-    })
+    Ok(if ctx.no_wait() { Value::Null } else { result })
 }
 
 fn delete(ctx: &mut Ctx) -> Result<Value, CliError> {

@@ -3,7 +3,7 @@
 //! client requires neither it nor `--address-prefix` (the service does). Bare routes are
 //! printed, with knack's automatic table.
 
-use super::network_nsg::{no_wait, properties_mut};
+use super::network_nsg::properties_mut;
 use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
@@ -65,7 +65,7 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
         }
     }
     let route = ctx.put(&path, json!({ "name": name, "properties": props }))?;
-    Ok(if no_wait(ctx) { Value::Null } else { route })
+    Ok(if ctx.no_wait() { Value::Null } else { route })
 }
 
 fn show(ctx: &mut Ctx) -> Result<Value, CliError> {
@@ -97,7 +97,7 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
         generic_update::apply(ctx, &mut route)?;
         ctx.put(path, route)
     })?;
-    Ok(if no_wait(ctx) { Value::Null } else { result })
+    Ok(if ctx.no_wait() { Value::Null } else { result })
 }
 
 fn delete(ctx: &mut Ctx) -> Result<Value, CliError> {

@@ -2,7 +2,8 @@
 //! az-cli-surface.md §9). Every command prints the bare route table (no wrapper) and uses
 //! knack's automatic table.
 
-use super::network_nsg::{apply_tags, get_expanded, no_wait, properties_mut, update_tags};
+use super::apply_tags;
+use super::network_nsg::{get_expanded, properties_mut};
 use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
@@ -65,7 +66,7 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
         body["tags"] = tags;
     }
     let table = ctx.put(&path, body)?;
-    Ok(if no_wait(ctx) { Value::Null } else { table })
+    Ok(if ctx.no_wait() { Value::Null } else { table })
 }
 
 fn show(ctx: &mut Ctx) -> Result<Value, CliError> {
@@ -79,7 +80,7 @@ fn list(ctx: &mut Ctx) -> Result<Value, CliError> {
 }
 
 fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
-    let tags = update_tags(ctx)?;
+    let tags = ctx.update_tags()?;
     let paths = ctx.targets(table_path)?;
     let result = for_each_target(ctx, paths, |path| {
         let mut table = ctx.get(path)?;
@@ -92,7 +93,7 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
         generic_update::apply(ctx, &mut table)?;
         ctx.put(path, table)
     })?;
-    Ok(if no_wait(ctx) { Value::Null } else { result })
+    Ok(if ctx.no_wait() { Value::Null } else { result })
 }
 
 fn delete(ctx: &mut Ctx) -> Result<Value, CliError> {

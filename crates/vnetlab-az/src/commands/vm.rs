@@ -1356,7 +1356,7 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
         body["zones"] = json!([z]);
     }
     deploy(ctx, &deployment_id, &vm_path, body)?;
-    if ctx.flag("no_wait") == Some(true) {
+    if ctx.no_wait() {
         return Ok(Value::Null);
     }
     create_output(ctx, &vm_path)

@@ -6,6 +6,7 @@
 //! `enableBgp` on. It prints `{"vnetGateway": …}`. Placement rules (GatewaySubnet present
 //! and large enough, one gateway per type and VNet, …) are the control plane's.
 
+use super::apply_tags;
 use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
@@ -55,10 +56,6 @@ fn group_of(path: &str) -> String {
 
 fn list_arg(ctx: &Ctx, dest: &str) -> Option<Vec<String>> {
     ctx.list(dest).or_else(|| ctx.str(dest).map(|s| vec![s]))
-}
-
-fn no_wait(ctx: &Ctx) -> bool {
-    ctx.flag("no_wait") == Some(true)
 }
 
 /// The IP configurations `pre_operations` builds for a subnet and the public IP ids.
@@ -242,7 +239,7 @@ fn create(ctx: &mut Ctx) -> Result<Value, CliError> {
         &ctx.network_path(&rg, &format!("virtualNetworkGateways/{name}")),
         body,
     )?;
-    if no_wait(ctx) {
+    if ctx.no_wait() {
         return Ok(Value::Null);
     }
     Ok(json!({ "vnetGateway": gw }))
@@ -320,17 +317,11 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
         if let Some(c) = vpn_client(ctx) {
             props["vpnClientConfiguration"] = c;
         }
-        if ctx.is_null("tags") {
-            if let Some(m) = gw.as_object_mut() {
-                m.remove("tags");
-            }
-        } else if let Some(tags) = ctx.aaz_tags()? {
-            gw["tags"] = tags;
-        }
+        apply_tags(&mut gw, &ctx.update_tags()?);
         generic_update::apply(ctx, &mut gw)?;
         ctx.put(path, gw).map(aaz_output)
     })?;
-    Ok(if no_wait(ctx) { Value::Null } else { result })
+    Ok(if ctx.no_wait() { Value::Null } else { result })
 }
 
 fn delete(ctx: &mut Ctx) -> Result<Value, CliError> {

@@ -10,6 +10,7 @@
 //! The shared key is sent once and never stored in the CLI's output (the control plane
 //! never renders it).
 
+use super::apply_tags;
 use super::*;
 
 pub fn commands() -> Vec<CommandImpl> {
@@ -240,21 +241,11 @@ fn update(ctx: &mut Ctx) -> Result<Value, CliError> {
         if let Some(k) = ctx.str("shared_key") {
             conn["properties"]["sharedKey"] = json!(k);
         }
-        if ctx.is_null("tags") {
-            if let Some(m) = conn.as_object_mut() {
-                m.remove("tags");
-            }
-        } else if let Some(tags) = ctx.aaz_tags()? {
-            conn["tags"] = tags;
-        }
+        apply_tags(&mut conn, &ctx.update_tags()?);
         generic_update::apply(ctx, &mut conn)?;
         ctx.put(path, conn)
     })?;
-    Ok(if ctx.flag("no_wait") == Some(true) {
-        Value::Null
-    } else {
-        result
-    })
+    Ok(if ctx.no_wait() { Value::Null } else { result })
 }
 
 fn delete(ctx: &mut Ctx) -> Result<Value, CliError> {
