@@ -457,6 +457,13 @@ impl<'a> Prober<'a> {
             scuts.extend(d);
             dcuts.extend(s);
         }
+        // Past a dead end, the destination's inbound rules decide the arrival blockers: their
+        // ranges cut the classes too, so each class meets one decision there.
+        if let Some(d) = past {
+            let (s, d) = self.nic_cuts(&self.inv.nics[d].id);
+            scuts.extend(s);
+            dcuts.extend(d);
+        }
         dcuts.extend(dports.ranges().iter().copied());
         let (sints, dints) = (intervals(&scuts), intervals(&dcuts));
         let dints: Vec<(u16, u16)> = dints
