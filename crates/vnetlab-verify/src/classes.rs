@@ -2,13 +2,13 @@
 //!
 //! Two facts make a pair's exact flow set cheap (see `vnetlab_dataplane::headerspace`):
 //! - a walk's path and its port-independent blockers depend on the NICs only through their
-//!   walk classes ([`DataPlane::walk_classes`]), so one ICMP walk per (source class,
+//!   walk classes (`DataPlane::walk_classes`), so one ICMP walk per (source class,
 //!   destination class) gives the path shape (which NICs' NSGs are evaluated, in which
 //!   direction, forward or on the reply) and whether anything but an NSG stops the flow;
 //! - an NSG layer's verdict over every protocol and port depends on the addresses only through
-//!   which rules' addresses match ([`DataPlane::nsg_layer_matches`]); first-match over the
-//!   matching rules' boxes (interval subtraction, [`layer_space`]) gives the allowed set,
-//!   memoised per distinct match list.
+//!   which rules' addresses match (the AND of two `DataPlane::nsg_side_items` bitsets);
+//!   first match over the matching rules' boxes (`first_match_space`) gives the allowed set,
+//!   memoised per distinct match set.
 //!
 //! A pair's delivered set is the intersection of the allowed sets of the forward evaluations and
 //! of the reply-only ones (ports swapped). This is what the walk-per-class prober
@@ -22,9 +22,7 @@ use crate::Verifier;
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::net::Ipv4Addr;
-use vnetlab_dataplane::{
-    DataPlane, Direction, LayerMatch, NextHopType, NicHandle, RuleSpace, SideItems,
-};
+use vnetlab_dataplane::{Direction, NextHopType, NicHandle, RuleSpace, SideItems};
 
 /// Whose NSGs: the pair's source, its destination, or a fixed NIC (an appliance).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,16 +44,6 @@ struct Path {
     /// NSG evaluations of the reply at NICs the request did not cross (addresses and ports
     /// swapped).
     back: Vec<(Role, Direction)>,
-}
-
-/// The allowed set of one layer: its matching rules, first match wins.
-pub fn layer_space(dp: &DataPlane, lm: &LayerMatch) -> FlowSpace {
-    let rules: Vec<RuleSpace> = lm
-        .rules
-        .iter()
-        .filter_map(|&pos| dp.nsg_rule_space(lm.nsg, pos))
-        .collect();
-    first_match_space(&rules.iter().collect::<Vec<_>>())
 }
 
 /// The allowed set of rules in priority order, first match wins.

@@ -16,14 +16,6 @@ use crate::space::PortSet;
 use crate::Verifier;
 use serde_json::Value;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Addr {
-    Any,
-    Net(u32, u8),
-    /// A tag, ASG id or anything else, compared by name.
-    Named(String),
-}
-
 struct Rule {
     id: String,
     name: String,
@@ -34,10 +26,12 @@ struct Rule {
     boxes: Vec<HBox>,
 }
 
-fn addr(s: &str) -> Addr {
+/// One address entry as written: `*` and `0.0.0.0/0` are everything, a prefix (or a bare
+/// address, /32) its range, anything else (a tag, an ASG id) a named atom.
+fn addr(s: &str) -> AddrSet {
     let t = s.trim();
-    if t == "*" || t.eq_ignore_ascii_case("any") || t == "0.0.0.0/0" {
-        return Addr::Any;
+    if t == "*" || t.eq_ignore_ascii_case("any") {
+        return AddrSet::any();
     }
     let cidr = if t.contains('/') {
         t.to_string()
@@ -45,35 +39,13 @@ fn addr(s: &str) -> Addr {
         format!("{t}/32")
     };
     match parse_cidr(&cidr) {
-        Ok((n, l)) => Addr::Net(n, l).normal(),
-        Err(_) => Addr::Named(t.to_ascii_lowercase()),
-    }
-}
-
-impl Addr {
-    fn normal(self) -> Addr {
-        match self {
-            Addr::Net(_, 0) => Addr::Any,
-            a => a,
+        Ok((_, 0)) => AddrSet::any(),
+        Ok((n, l)) => {
+            let host = if l >= 32 { 0 } else { u32::MAX >> l };
+            AddrSet::range(n & !host, n | host)
         }
+        Err(_) => AddrSet::named(&t.to_ascii_lowercase()),
     }
-
-    fn set(&self) -> AddrSet {
-        match self {
-            Addr::Any => AddrSet::any(),
-            Addr::Net(n, l) => {
-                let host = if *l >= 32 { 0 } else { u32::MAX >> l };
-                AddrSet::range(n & !host, n | host)
-            }
-            Addr::Named(x) => AddrSet::named(x),
-        }
-    }
-}
-
-fn side(items: &[Addr]) -> AddrSet {
-    items
-        .iter()
-        .fold(AddrSet::empty(), |acc, a| acc.union(&a.set()))
 }
 
 fn ports(v: &Value, single: &str, plural: &str) -> PortSet {
@@ -89,8 +61,9 @@ fn ports(v: &Value, single: &str, plural: &str) -> PortSet {
         .fold(PortSet::empty(), |a, b| a.union(&b))
 }
 
-fn addrs(v: &Value, single: &str, plural: &str, asgs: &str) -> Vec<Addr> {
-    let mut out: Vec<Addr> = str_at(v, &format!("/properties/{single}"))
+/// A rule side: the union of its entries (none written means `*`).
+fn addrs(v: &Value, single: &str, plural: &str, asgs: &str) -> AddrSet {
+    let mut out: Vec<AddrSet> = str_at(v, &format!("/properties/{single}"))
         .map(|s| vec![addr(s)])
         .unwrap_or_default();
     out.extend(
@@ -105,13 +78,13 @@ fn addrs(v: &Value, single: &str, plural: &str, asgs: &str) -> Vec<Addr> {
         .flatten()
     {
         if let Some(id) = a.get("id").and_then(Value::as_str) {
-            out.push(Addr::Named(id.to_ascii_lowercase()));
+            out.push(AddrSet::named(&id.to_ascii_lowercase()));
         }
     }
     if out.is_empty() {
-        out.push(Addr::Any);
+        return AddrSet::any();
     }
-    out
+    out.iter().fold(AddrSet::empty(), |acc, a| acc.union(a))
 }
 
 fn parse(v: &Value) -> Option<Rule> {
@@ -125,18 +98,18 @@ fn parse(v: &Value) -> Option<Rule> {
             str_at(v, "/properties/protocol").unwrap_or("*"),
             &ports(v, "sourcePortRange", "sourcePortRanges"),
             &ports(v, "destinationPortRange", "destinationPortRanges"),
-            &side(&addrs(
+            &addrs(
                 v,
                 "sourceAddressPrefix",
                 "sourceAddressPrefixes",
                 "sourceApplicationSecurityGroups",
-            )),
-            &side(&addrs(
+            ),
+            &addrs(
                 v,
                 "destinationAddressPrefix",
                 "destinationAddressPrefixes",
                 "destinationApplicationSecurityGroups",
-            )),
+            ),
         ),
         id,
     })
