@@ -123,8 +123,6 @@ type PortCuts = (Vec<(u16, u16)>, Vec<(u16, u16)>);
 pub struct Prober<'a> {
     pub dp: &'a DataPlane,
     pub inv: &'a Inventory,
-    /// The declared NSG rules (their port ranges cut the port axes), when known.
-    records: Option<&'a crate::inventory::Records>,
     cuts: RefCell<HashMap<String, PortCuts>>,
     pub walks: RefCell<u64>,
     /// Walk every port class even when a blocker already stops every flow, so that each
@@ -133,17 +131,6 @@ pub struct Prober<'a> {
     /// Walk once per group of port classes that every NSG on the path decides alike (the
     /// default); off, every class is walked (the reference the tests compare with).
     pub group_classes: bool,
-}
-
-fn parse_range(s: &str) -> Option<(u16, u16)> {
-    let s = s.trim();
-    if s == "*" {
-        return Some((0, u16::MAX));
-    }
-    match s.split_once('-') {
-        Some((a, b)) => Some((a.trim().parse().ok()?, b.trim().parse().ok()?)),
-        None => s.parse().ok().map(|p| (p, p)),
-    }
 }
 
 fn intervals(ranges: &[(u16, u16)]) -> Vec<(u16, u16)> {
@@ -163,7 +150,6 @@ impl<'a> Prober<'a> {
         Prober {
             dp,
             inv,
-            records: None,
             cuts: RefCell::new(HashMap::new()),
             walks: RefCell::new(0),
             all_blockers: false,
@@ -171,52 +157,9 @@ impl<'a> Prober<'a> {
         }
     }
 
-    /// A prober over a verifier's estate (port cuts read from the declared rules).
+    /// A prober over a verifier's estate.
     pub fn of(v: &'a crate::Verifier) -> Prober<'a> {
-        let mut p = Prober::new(&v.dp, &v.inv);
-        p.records = Some(&v.records);
-        p
-    }
-
-    /// Port ranges of the declared rules of the NSGs applying to a NIC (its own and its
-    /// primary subnet's): a superset of the verdict boundaries, which is all a cut needs.
-    fn declared_cuts(&self, rec: &crate::inventory::Records, nic_id: &str) -> PortCuts {
-        use crate::inventory::{str_at, strs_at, type_of_id};
-        let mut nsgs: Vec<String> = Vec::new();
-        if let Some(n) = rec.get(nic_id) {
-            nsgs.extend(str_at(n, "/properties/networkSecurityGroup/id").map(str::to_string));
-        }
-        if let Some(s) = self
-            .inv
-            .nic_ix(nic_id)
-            .and_then(|n| self.inv.nics[n].subnet)
-        {
-            if let Some(sr) = rec.get(&self.inv.subnets[s].id) {
-                nsgs.extend(str_at(sr, "/properties/networkSecurityGroup/id").map(str::to_string));
-            }
-        }
-        let (mut s, mut d) = (Vec::new(), Vec::new());
-        for g in nsgs {
-            for r in rec.children_of(&g) {
-                let id = r.get("id").and_then(|x| x.as_str()).unwrap_or("");
-                if type_of_id(id).as_deref()
-                    != Some("microsoft.network/networksecuritygroups/securityrules")
-                {
-                    continue;
-                }
-                let mut sp: Vec<String> = str_at(r, "/properties/sourcePortRange")
-                    .map(|x| vec![x.to_string()])
-                    .unwrap_or_default();
-                sp.extend(strs_at(r, "/properties/sourcePortRanges"));
-                let mut dp: Vec<String> = str_at(r, "/properties/destinationPortRange")
-                    .map(|x| vec![x.to_string()])
-                    .unwrap_or_default();
-                dp.extend(strs_at(r, "/properties/destinationPortRanges"));
-                s.extend(sp.iter().filter_map(|x| parse_range(x)));
-                d.extend(dp.iter().filter_map(|x| parse_range(x)));
-            }
-        }
-        (s, d)
+        Prober::new(&v.dp, &v.inv)
     }
 
     /// The engine's start for a member.
@@ -272,38 +215,36 @@ impl<'a> Prober<'a> {
         })
     }
 
-    /// Source- and destination-port ranges of the rules of the NSGs applying to a NIC.
-    fn nic_cuts(&self, nic_id: &str) -> PortCuts {
-        if let Some(c) = self.cuts.borrow().get(&nic_id.to_ascii_lowercase()) {
-            return c.clone();
-        }
-        if let Some(rec) = self.records {
-            let c = self.declared_cuts(rec, nic_id);
-            self.cuts
-                .borrow_mut()
-                .insert(nic_id.to_ascii_lowercase(), c.clone());
-            return c;
-        }
-        let mut s = Vec::new();
-        let mut d = Vec::new();
-        for g in self
+    /// Port ranges of every rule of the NSGs applying to a NIC, from the compiled data plane
+    /// (no record is parsed again); `None` when the engine does not know the NIC.
+    fn compiled_cuts(&self, nic_id: &str) -> Option<PortCuts> {
+        let h = self.dp.nic_handle(nic_id)?;
+        let (mut s, mut d) = (Vec::new(), Vec::new());
+        for nsg in self
             .dp
-            .effective_security_groups(nic_id)
-            .unwrap_or_default()
+            .nsg_order(h, Direction::Inbound)
+            .into_iter()
+            .flatten()
         {
-            for r in &g.rules {
-                s.extend(r.source_port_ranges.iter().filter_map(|x| parse_range(x)));
-                d.extend(
-                    r.destination_port_ranges
-                        .iter()
-                        .filter_map(|x| parse_range(x)),
-                );
+            for pos in 0..self.dp.nsg_rule_count(nsg) {
+                if let Some(r) = self.dp.nsg_rule_space(nsg, pos) {
+                    s.extend(r.source_ports);
+                    d.extend(r.destination_ports);
+                }
             }
         }
-        self.cuts
-            .borrow_mut()
-            .insert(nic_id.to_ascii_lowercase(), (s.clone(), d.clone()));
-        (s, d)
+        Some((s, d))
+    }
+
+    /// Source- and destination-port ranges of the rules of the NSGs applying to a NIC.
+    fn nic_cuts(&self, nic_id: &str) -> PortCuts {
+        let key = nic_id.to_ascii_lowercase();
+        if let Some(c) = self.cuts.borrow().get(&key) {
+            return c.clone();
+        }
+        let c = self.compiled_cuts(nic_id).unwrap_or_default();
+        self.cuts.borrow_mut().insert(key, c.clone());
+        c
     }
 
     /// NICs of a hop list (ipConfiguration resource ids).
