@@ -479,6 +479,43 @@ impl DataPlane {
             .lookup(u32::from(dst))
     }
 
+    /// [`DataPlane::fast_verdict`] for each flow of a burst, into `out` (flow `i`'s answer in
+    /// `out[i]`; only as many flows as `out` holds): the same answers, computed
+    /// [`LANES`](crate::LANES) flows at a time with their route searches in lockstep and each
+    /// step done for all of them before the next, so that their memory accesses overlap — how
+    /// a data plane processes a burst of packets.
+    pub fn fast_verdicts(
+        &self,
+        flows: &[crate::queries::FastFlow],
+        out: &mut [crate::queries::FastVerdict],
+    ) {
+        crate::queries::fast_verdicts(&self.inner, flows, out);
+    }
+
+    /// [`DataPlane::lpm_lookup`] for a burst of (NIC, destination) pairs, into `out` (only as
+    /// many as `out` holds), with the searches in lockstep as [`DataPlane::fast_verdicts`]
+    /// does: the like-for-like baseline of a burst of verdicts.
+    pub fn lpm_lookups(
+        &self,
+        queries: &[(crate::queries::NicHandle, Ipv4Addr)],
+        out: &mut [Option<u32>],
+    ) {
+        use crate::lpm::{upper_bounds, LANES};
+        for (burst, out) in queries.chunks(LANES).zip(out.chunks_mut(LANES)) {
+            let tables: [Option<&crate::lpm::Lpm>; LANES] = std::array::from_fn(|i| {
+                let (nic, _) = burst.get(i)?;
+                let s = self.inner.nics.get(nic.0 as usize)?.subnet?;
+                Some(&self.inner.subnets.get(s as usize)?.lpm)
+            });
+            let keys = tables.map(|t| t.map_or(&[][..], |t| t.starts()));
+            let xs = std::array::from_fn(|i| burst.get(i).map_or(0, |q| u32::from(q.1)));
+            let upper = upper_bounds(&keys, &xs, burst.len());
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = tables[i].and_then(|t| t.hit_before(upper[i]));
+            }
+        }
+    }
+
     /// The NIC's primary private address.
     pub fn nic_address(&self, nic: crate::queries::NicHandle) -> Option<Ipv4Addr> {
         let f = self.inner.nics.get(nic.0 as usize)?;

@@ -21,7 +21,6 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub struct SubnetPlane {
     pub rows: Vec<Row>,
-    pub fast: Vec<crate::queries::FastHop>,
     pub lpm: Lpm,
     pub view: VnetView,
     pub route_view: crate::queries::RouteView,
@@ -75,6 +74,8 @@ pub struct DestFast {
     pub nsgs: [Option<Ix>; 2],
     pub classes: [u32; 2],
     pub own: (u32, u32),
+    /// The address's ASGs ([`AsgNumbers::entry`]), for the source's outbound ASG rules.
+    pub asgs: [u32; 2],
 }
 
 /// The NSG layers of a NIC, as indices of [`NicFast::classes`].
@@ -156,7 +157,6 @@ fn compile_subnet(m: &Model, s: Ix) -> SubnetPlane {
     let view = vnet_view(m, s);
     SubnetPlane {
         route_view: crate::queries::RouteView::build(&lpm, &fast, &view),
-        fast,
         rows,
         lpm,
         view,
@@ -312,6 +312,7 @@ fn dests(
     cfgs: &[[u32; 4]],
     subnets: &[Arc<SubnetPlane>],
     by_ip: &FxMap<(u32, u32), Ix>,
+    asgs: &AsgNumbers,
 ) -> FxMap<(u32, u32), DestFast> {
     by_ip
         .iter()
@@ -331,6 +332,7 @@ fn dests(
                     cl[Slot::InboundNic as usize],
                 ],
                 own,
+                asgs: asgs.entry(k.1),
             };
             (k, d)
         })
@@ -415,7 +417,7 @@ impl Plane {
         });
         let (mut nics, by_ip, by_public_ip) = indexes(m);
         let cfgs = assign_classes(m, &mut nics, &subnets, &asg_numbers, &mut plans);
-        let dests = dests(m, &nics, &cfgs, &subnets, &by_ip);
+        let dests = dests(m, &nics, &cfgs, &subnets, &by_ip, &asg_numbers);
         let nsgs = par_map(m.nsgs.len(), |n| {
             Arc::new(compile_nsg(m, n as Ix, &asg_numbers, &plans[n]))
         });
@@ -595,7 +597,7 @@ impl Plane {
             .collect();
         let (mut nics, by_ip, by_public_ip) = indexes(new);
         let cfgs = assign_classes(new, &mut nics, &subnets, &asg_numbers, &mut plans);
-        let dests = dests(new, &nics, &cfgs, &subnets, &by_ip);
+        let dests = dests(new, &nics, &cfgs, &subnets, &by_ip, &asg_numbers);
         let nsgs = reused
             .iter()
             .enumerate()

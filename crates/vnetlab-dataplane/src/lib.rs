@@ -50,13 +50,14 @@ mod walk;
 
 pub use api::*;
 pub use headerspace::{LayerMatch, RuleSpace, SideItems};
+pub use lpm::LANES;
 pub use parse::LISTEN_TAG;
-pub use queries::{FastVerdict, FlowCache, NicHandle};
+pub use queries::{FastFlow, FastVerdict, FlowCache, NicHandle};
 
 /// Internals exposed for property tests and benchmarks only (not part of the contract).
 #[doc(hidden)]
 pub mod internals {
-    pub use crate::lpm::{brute_force, Entry, Lpm};
+    pub use crate::lpm::{brute_force, upper_bounds, Entry, Lpm};
     pub use crate::prefix::Pfx;
 
     /// IP flow verify by a plain first-match scan over the rules (no classifier), for tests.

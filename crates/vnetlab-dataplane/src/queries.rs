@@ -2,11 +2,11 @@
 //! hop, and the fast-path verdict (with its flow cache) that benchmarks and bulk consumers use.
 
 use crate::api::*;
-use crate::classifier::{Addr, NO_CLASS};
-use crate::compile::{DestFast, NicFast, Packet, Plane, Slot};
+use crate::classifier::{Addr, Started, NO_CLASS};
+use crate::compile::{DestFast, Layer, NicFast, Packet, Plane, Slot, SubnetPlane};
 use crate::fxhash::FxMap;
 use crate::journey::nic_ix;
-use crate::lpm::Lpm;
+use crate::lpm::{upper_bounds, Lpm, LANES};
 use crate::model::*;
 use crate::prefix::is_public;
 use crate::routes::Origin;
@@ -245,8 +245,19 @@ const KIND: u32 = 3 << 29;
 const DELIVER: u32 = 0;
 const LEAVE: u32 = 1 << 29;
 const DROP: u32 = 2 << 29;
-/// A VNet index (deliver) or a row (leave).
+/// A VNet index (deliver) or the next hop type's position in [`LEAVES`] (leave).
 const PAYLOAD: u32 = (1 << 29) - 1;
+/// The next hop types a leaving route can have, by payload (kept in the route view itself, so
+/// that the verdict needs no further access).
+const LEAVES: [NextHopType; 7] = [
+    NextHopType::VirtualAppliance,
+    NextHopType::VirtualNetworkGateway,
+    NextHopType::Internet,
+    NextHopType::VnetLocal,
+    NextHopType::VNetPeering,
+    NextHopType::VNetGlobalPeering,
+    NextHopType::None,
+];
 
 impl RouteView {
     pub fn build(lpm: &Lpm, fast: &[FastHop], view: &VnetView) -> RouteView {
@@ -265,7 +276,9 @@ impl RouteView {
             let hop = match lpm.lookup(c) {
                 Some(r) => match fast.get(r as usize) {
                     Some(FastHop::Deliver(v)) => DELIVER | (*v).min(PAYLOAD),
-                    Some(FastHop::Leave(_)) => LEAVE | r.min(PAYLOAD),
+                    Some(FastHop::Leave(t)) => {
+                        LEAVE | LEAVES.iter().position(|x| x == t).unwrap_or(0) as u32
+                    }
                     Some(FastHop::Drop) | None => DROP,
                 },
                 None => DROP,
@@ -281,8 +294,16 @@ impl RouteView {
 
     #[inline]
     fn lookup(&self, ip: u32) -> u32 {
-        let i = self.starts.partition_point(|&s| s <= ip);
-        self.vals.get(i.wrapping_sub(1)).copied().unwrap_or(DROP)
+        self.value_before(self.starts.partition_point(|&s| s <= ip))
+    }
+
+    /// The value of the interval before `upper` ([`upper_bounds`]'s answer).
+    #[inline]
+    fn value_before(&self, upper: usize) -> u32 {
+        self.vals
+            .get(upper.wrapping_sub(1))
+            .copied()
+            .unwrap_or(DROP)
     }
 }
 
@@ -296,10 +317,7 @@ pub fn fast_verdict(
     dst: u32,
     dport: u16,
 ) -> FastVerdict {
-    let Some(f) = p.nics.get(nic.0 as usize) else {
-        return FastVerdict::Dropped;
-    };
-    let Some(sp) = f.subnet.and_then(|s| p.subnets.get(s as usize)) else {
+    let Some((f, sp)) = source(p, nic) else {
         return FastVerdict::Dropped;
     };
     let k = Packet {
@@ -309,110 +327,281 @@ pub fn fast_verdict(
         dst,
         dport,
     };
-    let own = src == f.ip;
     // One search gives the route and whether the destination is in the source's view.
-    let route = sp.route_view.lookup(dst);
-    if f.nic_nsg.is_some() || f.subnet_nsg.is_some() {
-        let levels = [
-            (f.nic_nsg, Slot::OutboundNic),
-            (f.subnet_nsg, Slot::OutboundSubnet),
-        ];
-        // The source NIC's own address is in its compiled local classes (any other source
-        // address is classified on the way). Every search first, so that their memory
-        // accesses overlap the route search's; then what depends on them.
-        let started = levels.map(|(n, slot)| {
-            let layer = n.and_then(|n| p.layer(n, false))?;
-            let class = if own {
+    verdict_after_route(p, f, sp, &k, sp.route_view.lookup(dst))
+}
+
+/// One flow of a burst ([`fast_verdicts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FastFlow {
+    pub nic: NicHandle,
+    pub protocol: Protocol,
+    pub src: std::net::Ipv4Addr,
+    pub src_port: u16,
+    pub dst: std::net::Ipv4Addr,
+    pub dst_port: u16,
+}
+
+/// [`fast_verdict`] for a burst of flows, [`LANES`] at a time: the route searches run in
+/// lockstep ([`upper_bounds`]), then each step of [`Pending`] runs for every flow of the burst
+/// before the next, so that the flows' memory accesses overlap instead of each flow being one
+/// long chain of dependent cache misses. Same answers as one at a time (property-tested).
+pub fn fast_verdicts(p: &Plane, flows: &[FastFlow], out: &mut [FastVerdict]) {
+    for (burst, out) in flows.chunks(LANES).zip(out.chunks_mut(LANES)) {
+        let lanes = burst.len();
+        let sources: [Option<(&NicFast, &SubnetPlane)>; LANES] =
+            std::array::from_fn(|i| burst.get(i).and_then(|fl| source(p, fl.nic)));
+        let packets: [Option<Packet>; LANES] = std::array::from_fn(|i| {
+            let fl = burst.get(i)?;
+            Some(Packet {
+                proto: proto_code(fl.protocol),
+                src: u32::from(fl.src),
+                sport: fl.src_port,
+                dst: u32::from(fl.dst),
+                dport: fl.dst_port,
+            })
+        });
+        let dsts = packets.map(|k| k.map_or(0, |k| k.dst));
+        let keys = sources.map(|s| s.map_or(&[][..], |(_, sp)| &sp.route_view.starts[..]));
+        let upper = upper_bounds(&keys, &dsts, lanes);
+        // The selected values: all lanes' loads together, before anything waits on one.
+        let routes: [u32; LANES] = std::array::from_fn(|i| {
+            sources[i].map_or(DROP, |(_, sp)| sp.route_view.value_before(upper[i]))
+        });
+        let mut pending: [Option<Pending>; LANES] = std::array::from_fn(|i| {
+            let ((f, sp), k) = (sources[i]?, packets[i]?);
+            Some(Pending::new(p, f, sp, k, routes[i]))
+        });
+        for v in pending.iter_mut().flatten() {
+            v.out = v.out_levels.map(|l| start_level(l, v.k.dst, &v.k));
+        }
+        for v in pending.iter_mut().flatten() {
+            v.find_dest(p);
+        }
+        for v in pending.iter_mut().flatten() {
+            v.outbound(p);
+        }
+        for v in pending.iter_mut().flatten() {
+            v.inb = v.inb_levels.map(|l| start_level(l, v.k.src, &v.k));
+        }
+        for (o, v) in out.iter_mut().zip(&pending) {
+            *o = v.as_ref().map_or(FastVerdict::Dropped, |v| v.inbound(p));
+        }
+    }
+}
+
+/// The source NIC's fast record and its subnet's compiled plane.
+#[inline]
+fn source(p: &Plane, nic: NicHandle) -> Option<(&NicFast, &SubnetPlane)> {
+    let f = p.nics.get(nic.0 as usize)?;
+    let sp = f.subnet.and_then(|s| p.subnets.get(s as usize))?;
+    Some((f, sp))
+}
+
+/// The rest of a verdict once the route view's value for the destination is known.
+#[inline]
+fn verdict_after_route(
+    p: &Plane,
+    f: &NicFast,
+    sp: &SubnetPlane,
+    k: &Packet,
+    route: u32,
+) -> FastVerdict {
+    let mut v = Pending::new(p, f, sp, *k, route);
+    v.out = v.out_levels.map(|l| start_level(l, k.dst, k));
+    v.find_dest(p);
+    v.outbound(p);
+    v.inb = v.inb_levels.map(|l| start_level(l, k.src, k));
+    v.inbound(p)
+}
+
+/// A verdict in progress. Its steps — start the outbound layers' searches and find the
+/// destination's record (both need only the route), decide the outbound layers and the
+/// route, start the destination's inbound layers, decide them — run one after the other for
+/// one flow ([`fast_verdict`]), or each for every flow of a burst before the next
+/// ([`fast_verdicts`]).
+struct Pending<'a> {
+    f: &'a NicFast,
+    sp: &'a SubnetPlane,
+    k: Packet,
+    route: u32,
+    /// The source address is the NIC's own (its compiled local classes apply).
+    own: bool,
+    /// The source NIC's outbound levels, and their started searches.
+    out_levels: [Unstarted<'a>; 2],
+    out: [Level<'a>; 2],
+    /// The destination's record, when the route delivers into a VNet.
+    dest: Option<&'a DestFast>,
+    /// The verdict, once decided.
+    verdict: Option<FastVerdict>,
+    /// The destination's inbound levels, and their started searches; its subnet's plane.
+    inb_levels: [Unstarted<'a>; 2],
+    inb: [Level<'a>; 2],
+    dsp: Option<&'a SubnetPlane>,
+}
+
+/// A level: its NSG, and its layer and the address's class when it has a compiled class there
+/// (else the level is evaluated on the way, [`Plane::eval_level`]).
+type Unstarted<'a> = Option<(Ix, Option<(&'a Layer, u32)>)>;
+/// A level with its search started.
+type Level<'a> = Option<(Ix, Option<(&'a Layer, Started)>)>;
+
+#[inline]
+fn unstarted<'a>(p: &'a Plane, nsg: Option<Ix>, inbound: bool, class: u32) -> Unstarted<'a> {
+    let n = nsg?;
+    let layer = p.layer(n, inbound).filter(|_| class != NO_CLASS);
+    Some((n, layer.map(|l| (l, class))))
+}
+
+#[inline]
+fn start_level<'a>(l: Unstarted<'a>, remote: u32, k: &Packet) -> Level<'a> {
+    l.map(|(n, layer)| {
+        (
+            n,
+            layer.map(|(l, class)| (l, l.classifier.start(class, remote, k.proto, k.dport))),
+        )
+    })
+}
+
+impl<'a> Pending<'a> {
+    #[inline]
+    fn new(p: &'a Plane, f: &'a NicFast, sp: &'a SubnetPlane, k: Packet, route: u32) -> Self {
+        let own = k.src == f.ip;
+        let class = |slot: Slot| {
+            if own {
                 f.classes[slot as usize]
             } else {
                 NO_CLASS
-            };
-            (class != NO_CLASS).then(|| (layer, layer.classifier.start(class, dst, k.proto, dport)))
-        });
-        let remote = Addr {
-            ip: dst,
-            in_view: route & IN_VIEW != 0,
-            public: is_public(dst),
-            asgs: p.asg_numbers.of_ip(dst),
+            }
         };
-        for ((n, _), started) in levels.into_iter().zip(started) {
-            let Some(n) = n else { continue };
+        Pending {
+            f,
+            sp,
+            k,
+            route,
+            own,
+            out_levels: [
+                unstarted(p, f.nic_nsg, false, class(Slot::OutboundNic)),
+                unstarted(p, f.subnet_nsg, false, class(Slot::OutboundSubnet)),
+            ],
+            out: [None, None],
+            dest: None,
+            verdict: None,
+            inb_levels: [None, None],
+            inb: [None, None],
+            dsp: None,
+        }
+    }
+
+    /// The destination's record, when the route delivers into a VNet.
+    #[inline]
+    fn find_dest(&mut self, p: &'a Plane) {
+        if self.route & KIND == DELIVER {
+            self.dest = p.dests.get(&(self.route & PAYLOAD, self.k.dst));
+        }
+    }
+
+    /// Decides the outbound levels (started) and the route; when the packet is delivered to a
+    /// NIC with NSGs, sets its inbound levels.
+    #[inline]
+    fn outbound(&mut self, p: &'a Plane) {
+        let k = &self.k;
+        if self.out.iter().any(Option::is_some) {
+            let remote = Addr {
+                ip: k.dst,
+                in_view: self.route & IN_VIEW != 0,
+                public: is_public(k.dst),
+                // The destination's record carries its address's ASGs (no second probe).
+                asgs: match self.dest {
+                    Some(d) => p.asg_numbers.slice(&d.asgs),
+                    None => p.asg_numbers.of_ip(k.dst),
+                },
+            };
+            for &(n, started) in self.out.iter().flatten() {
+                let allowed = match started {
+                    Some((layer, s)) => {
+                        let code = layer.classifier.finish(&s, &remote, k.sport, k.dport);
+                        layer.verdict(code).0
+                    }
+                    None => {
+                        p.eval_level(n, false, NO_CLASS, k.src, &self.sp.view, &remote, k)
+                            .0
+                    }
+                };
+                if !allowed {
+                    self.verdict = Some(FastVerdict::DeniedOutbound);
+                    return;
+                }
+            }
+        }
+        match self.route & KIND {
+            DELIVER => {}
+            LEAVE => {
+                self.verdict = Some(match LEAVES.get((self.route & PAYLOAD) as usize) {
+                    Some(&t) => FastVerdict::Forwarded(t),
+                    None => FastVerdict::Dropped,
+                });
+                return;
+            }
+            _ => {
+                self.verdict = Some(FastVerdict::Dropped);
+                return;
+            }
+        }
+        // The destination NIC's inbound levels (it must be in a subnet).
+        let Some((d, dsp)) = self
+            .dest
+            .and_then(|d| Some((d, d.subnet.and_then(|s| p.subnets.get(s as usize))?)))
+        else {
+            self.verdict = Some(FastVerdict::NoDestination);
+            return;
+        };
+        if d.nsgs[0].is_none() && d.nsgs[1].is_none() {
+            self.verdict = Some(FastVerdict::Delivered);
+            return;
+        }
+        self.dsp = Some(dsp);
+        self.inb_levels = [0, 1].map(|i| unstarted(p, d.nsgs[i], true, d.classes[i]));
+    }
+
+    /// Decides the inbound levels (started), unless the verdict is already known.
+    #[inline]
+    fn inbound(&self, p: &Plane) -> FastVerdict {
+        if let Some(v) = self.verdict {
+            return v;
+        }
+        let (Some(d), Some(dsp)) = (self.dest, self.dsp) else {
+            return FastVerdict::NoDestination;
+        };
+        let k = &self.k;
+        let src = k.src;
+        let remote = Addr {
+            ip: src,
+            in_view: (d.own.0 <= src && src <= d.own.1) || dsp.view.contains(src),
+            public: is_public(src),
+            asgs: if self.own {
+                p.asg_numbers.slice(&self.f.asgs)
+            } else {
+                p.asg_numbers.of_ip(src)
+            },
+        };
+        for &(n, started) in self.inb.iter().flatten() {
             let allowed = match started {
                 Some((layer, s)) => {
-                    let code = layer.classifier.finish(&s, &remote, sport, dport);
+                    let code = layer.classifier.finish(&s, &remote, k.sport, k.dport);
                     layer.verdict(code).0
                 }
                 None => {
-                    p.eval_level(n, false, NO_CLASS, src, &sp.view, &remote, &k)
+                    p.eval_level(n, true, NO_CLASS, k.dst, &dsp.view, &remote, k)
                         .0
                 }
             };
             if !allowed {
-                return FastVerdict::DeniedOutbound;
+                return FastVerdict::DeniedInbound;
             }
         }
+        FastVerdict::Delivered
     }
-    let target = match route & KIND {
-        DELIVER => route & PAYLOAD,
-        LEAVE => {
-            return match sp.fast.get((route & PAYLOAD) as usize) {
-                Some(FastHop::Leave(t)) => FastVerdict::Forwarded(*t),
-                _ => FastVerdict::Dropped,
-            }
-        }
-        _ => return FastVerdict::Dropped,
-    };
-    match p
-        .dests
-        .get(&(target, dst))
-        .and_then(|d| inbound_allows(p, d, f, own, &k))
-    {
-        Some(true) => FastVerdict::Delivered,
-        Some(false) => FastVerdict::DeniedInbound,
-        None => FastVerdict::NoDestination,
-    }
-}
-
-/// The destination NIC's inbound NSG levels for a packet from `f` (`None`: it is in no subnet).
-#[inline]
-fn inbound_allows(p: &Plane, d: &DestFast, f: &NicFast, own: bool, k: &Packet) -> Option<bool> {
-    let dsp = d.subnet.and_then(|s| p.subnets.get(s as usize))?;
-    if d.nsgs[0].is_none() && d.nsgs[1].is_none() {
-        return Some(true);
-    }
-    let src = k.src;
-    let started = [0, 1].map(|i| {
-        let layer = d.nsgs[i].and_then(|n| p.layer(n, true))?;
-        let class = d.classes[i];
-        (class != NO_CLASS).then(|| (layer, layer.classifier.start(class, src, k.proto, k.dport)))
-    });
-    let remote = Addr {
-        ip: src,
-        in_view: (d.own.0 <= src && src <= d.own.1) || dsp.view.contains(src),
-        public: is_public(src),
-        asgs: if own {
-            p.asg_numbers.slice(&f.asgs)
-        } else {
-            p.asg_numbers.of_ip(src)
-        },
-    };
-    for (n, started) in d.nsgs.into_iter().zip(started) {
-        let Some(n) = n else { continue };
-        let allowed = match started {
-            Some((layer, s)) => {
-                let code = layer.classifier.finish(&s, &remote, k.sport, k.dport);
-                layer.verdict(code).0
-            }
-            None => {
-                p.eval_level(n, true, NO_CLASS, k.dst, &dsp.view, &remote, k)
-                    .0
-            }
-        };
-        if !allowed {
-            return Some(false);
-        }
-    }
-    Some(true)
 }
 
 /// A flow verdict cache (VFP's unified flow table): 5-tuple and source NIC → fast verdict.

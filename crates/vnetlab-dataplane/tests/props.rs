@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 use std::net::{IpAddr, Ipv4Addr};
 use vnetlab_dataplane::generate::{generate, Params, Rng};
-use vnetlab_dataplane::internals::{brute_force, reference_verdict, Entry, Lpm, Pfx};
+use vnetlab_dataplane::internals::{brute_force, reference_verdict, upper_bounds, Entry, Lpm, Pfx};
 use vnetlab_dataplane::*;
 
 fn entry_strategy() -> impl Strategy<Value = Entry> {
@@ -324,6 +324,70 @@ proptest! {
                 let got = dp.ip_flow_verify(&nic, dir, f).ok().map(|v| (v.access, v.rule_name));
                 prop_assert_eq!(got, reference_verdict(&dp, &nic, dir, f));
             }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// The lockstep searches answer what `partition_point` answers, lane by lane, with empty
+    /// lanes and bursts shorter than `LANES`.
+    #[test]
+    fn lockstep_searches_agree_with_partition_point(
+        tables in prop::collection::vec(prop::collection::vec(any::<u32>(), 0..300), LANES),
+        xs in prop::collection::vec(any::<u32>(), LANES),
+        lanes in 0..=LANES,
+        edge in any::<bool>(),
+    ) {
+        let tables: Vec<Vec<u32>> = tables.into_iter().map(|mut t| { t.sort_unstable(); t }).collect();
+        let keys: [&[u32]; LANES] = std::array::from_fn(|i| &tables[i][..]);
+        // Sometimes probe exactly at keys (and the extremes), where off-by-ones live.
+        let xs: [u32; LANES] = std::array::from_fn(|i| match (edge, tables[i].first()) {
+            (true, Some(_)) => tables[i][xs[i] as usize % tables[i].len()],
+            _ => xs[i],
+        });
+        let got = upper_bounds(&keys, &xs, lanes);
+        for i in 0..LANES {
+            let want = if i < lanes { tables[i].partition_point(|&k| k <= xs[i]) } else { 0 };
+            prop_assert_eq!(got[i], want, "lane {} of {}", i, lanes);
+        }
+        let extremes = upper_bounds(&keys, &[u32::MAX; LANES], LANES);
+        for i in 0..LANES {
+            prop_assert_eq!(extremes[i], tables[i].len());
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 60, ..ProptestConfig::default() })]
+
+    /// Burst verdicts and burst LPM lookups give, flow by flow, the one-at-a-time answers —
+    /// on random rules, with foreign source addresses, and with a last burst shorter than
+    /// `LANES`.
+    #[test]
+    fn bursts_agree_with_one_at_a_time(seed in any::<u64>()) {
+        let recs = random_rules(small_estate(seed, seed % 3 == 0), seed);
+        let e = Estate::from_records(recs).unwrap();
+        let dp = DataPlane::compile(&e);
+        let mut rng = Rng::new(seed ^ 0x5eed);
+        let mut batch = Vec::new();
+        for (nic, flow) in flows(&dp, &e, seed, 70) {
+            let h = dp.nic_handle(&nic).unwrap();
+            let Some(own) = dp.nic_address(h) else { continue };
+            let IpAddr::V4(dst) = flow.dst else { continue };
+            let src = if rng.below(5) == 0 { Ipv4Addr::from(rng.next_u64() as u32) } else { own };
+            batch.push(FastFlow { nic: h, protocol: flow.protocol, src, src_port: flow.src_port, dst, dst_port: flow.dst_port });
+        }
+        let mut got = vec![FastVerdict::Dropped; batch.len()];
+        dp.fast_verdicts(&batch, &mut got);
+        let queries: Vec<(NicHandle, Ipv4Addr)> = batch.iter().map(|f| (f.nic, f.dst)).collect();
+        let mut hits = vec![Some(u32::MAX); batch.len()];
+        dp.lpm_lookups(&queries, &mut hits);
+        for (i, f) in batch.iter().enumerate() {
+            let one = dp.fast_verdict(f.nic, f.protocol, f.src, f.src_port, f.dst, f.dst_port);
+            prop_assert_eq!(got[i], one, "flow {} {:?}", i, f);
+            prop_assert_eq!(hits[i], dp.lpm_lookup(f.nic, f.dst), "lookup {}", i);
         }
     }
 }
