@@ -852,21 +852,35 @@ impl Classifier {
             .entries
             .get(off as usize..(off + len) as usize)
             .unwrap_or_default();
+        // Every entry, without branches on the data (lists are short: a mispredicted early exit
+        // costs more than the rest of the scan); entries are in priority order, so the
+        // smallest matching code is the first match.
+        let icmp = proto == ICMP;
+        let mut found = best;
         for e in entries {
-            if e.code >= best {
-                break;
-            }
-            if e.protos & proto != 0
-                && (proto == ICMP
-                    || (e.sport.0 <= sport
-                        && sport <= e.sport.1
-                        && e.dport.0 <= dport
-                        && dport <= e.dport.1))
-            {
-                return e.code;
-            }
+            let ports = (e.sport.0 <= sport)
+                & (sport <= e.sport.1)
+                & (e.dport.0 <= dport)
+                & (dport <= e.dport.1);
+            let hit = (e.protos & proto != 0) & (icmp | ports);
+            found = found.min(std::hint::select_unpredictable(hit, e.code, NONE));
         }
-        best
+        found
+    }
+
+    /// The list of the class's ASG rules naming ASG `n` (0 when none).
+    #[inline]
+    fn asg_list(c: &Class, n: u32) -> u32 {
+        if c.asg.len() > 32 {
+            return c
+                .asg
+                .binary_search_by_key(&n, |x| x.0)
+                .map_or(0, |j| c.asg[j].1);
+        }
+        // Short: a scan without branches on the data.
+        c.asg.iter().fold(0, |r, &(a, l)| {
+            std::hint::select_unpredictable(a == n, l, r)
+        })
     }
 
     /// The first matching rule (`position << 1 | allow`, or [`NONE`]) for a packet whose local
@@ -934,9 +948,7 @@ impl Classifier {
         };
         if !c.asg.is_empty() {
             for &n in remote.asgs {
-                if let Ok(j) = c.asg.binary_search_by_key(&n, |x| x.0) {
-                    best = self.list(c.asg[j].1, best, bit, sport, dport);
-                }
+                best = self.list(Self::asg_list(c, n), best, bit, sport, dport);
             }
         }
         best
