@@ -517,21 +517,9 @@ impl<'a> Pending<'a> {
                     None => p.asg_numbers.of_ip(k.dst),
                 },
             };
-            for &(n, started) in self.out.iter().flatten() {
-                let allowed = match started {
-                    Some((layer, s)) => {
-                        let code = layer.classifier.finish(&s, &remote, k.sport, k.dport);
-                        layer.verdict(code).0
-                    }
-                    None => {
-                        p.eval_level(n, false, NO_CLASS, k.src, &self.sp.view, &remote, k)
-                            .0
-                    }
-                };
-                if !allowed {
-                    self.verdict = Some(FastVerdict::DeniedOutbound);
-                    return;
-                }
+            if !allow(p, &self.out, false, &self.sp.view, &remote, k) {
+                self.verdict = Some(FastVerdict::DeniedOutbound);
+                return;
             }
         }
         match self.route & KIND {
@@ -585,23 +573,41 @@ impl<'a> Pending<'a> {
                 p.asg_numbers.of_ip(src)
             },
         };
-        for &(n, started) in self.inb.iter().flatten() {
-            let allowed = match started {
-                Some((layer, s)) => {
-                    let code = layer.classifier.finish(&s, &remote, k.sport, k.dport);
-                    layer.verdict(code).0
-                }
-                None => {
-                    p.eval_level(n, true, NO_CLASS, k.dst, &dsp.view, &remote, k)
-                        .0
-                }
-            };
-            if !allowed {
-                return FastVerdict::DeniedInbound;
-            }
+        if allow(p, &self.inb, true, &dsp.view, &remote, k) {
+            FastVerdict::Delivered
+        } else {
+            FastVerdict::DeniedInbound
         }
-        FastVerdict::Delivered
     }
+}
+
+/// Whether every level (started) allows the packet; `view` is the local NIC's subnet view, for
+/// a level evaluated on the way.
+#[inline]
+fn allow(
+    p: &Plane,
+    levels: &[Level; 2],
+    inbound: bool,
+    view: &VnetView,
+    remote: &Addr,
+    k: &Packet,
+) -> bool {
+    for &(n, started) in levels.iter().flatten() {
+        let allowed = match started {
+            Some((layer, s)) => {
+                let code = layer.classifier.finish(&s, remote, k.sport, k.dport);
+                layer.verdict(code).0
+            }
+            None => {
+                let local = if inbound { k.dst } else { k.src };
+                p.eval_level(n, inbound, NO_CLASS, local, view, remote, k).0
+            }
+        };
+        if !allowed {
+            return false;
+        }
+    }
+    true
 }
 
 /// A flow verdict cache (VFP's unified flow table): 5-tuple and source NIC → fast verdict.
