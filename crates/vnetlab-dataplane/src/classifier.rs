@@ -27,10 +27,10 @@
 //! minimum of codes is the first match. Semantics are exactly
 //! [`crate::security::first_match`]'s (property-tested against it, `tests/props.rs`).
 
-use crate::fxhash::FxMap;
 use crate::model::{AddrItem, Rule, RuleProto, Tag};
 use crate::prefix::HOST_VIP;
 use crate::security::AsgIps;
+use rustc_hash::FxHashMap as FxMap;
 use std::collections::BTreeMap;
 
 /// No rule matched (greater than every rule code).

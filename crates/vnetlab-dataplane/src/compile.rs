@@ -6,7 +6,6 @@
 
 use crate::api::{Direction, Protocol};
 use crate::classifier::{Addr, AsgNumbers, Classifier, LocalRules, NONE, NO_CLASS};
-use crate::fxhash::FxMap;
 use crate::lpm::Lpm;
 use crate::model::*;
 use crate::parse;
@@ -14,6 +13,7 @@ use crate::prefix::is_public;
 use crate::routes::{compile_lpm, subnet_rows, Row};
 use crate::security::AsgIps;
 use crate::tags::{vnet_view, VnetView};
+use rustc_hash::FxHashMap as FxMap;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

@@ -32,7 +32,6 @@ mod classifier;
 mod compile;
 mod dns;
 mod fixes;
-mod fxhash;
 pub mod generate;
 mod headerspace;
 mod journey;

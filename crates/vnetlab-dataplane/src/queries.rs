@@ -4,7 +4,6 @@
 use crate::api::*;
 use crate::classifier::{Addr, Started, NO_CLASS};
 use crate::compile::{DestFast, Layer, NicFast, Packet, Plane, Slot, SubnetPlane};
-use crate::fxhash::FxMap;
 use crate::journey::nic_ix;
 use crate::lpm::{upper_bounds, Lpm, LANES};
 use crate::model::*;
@@ -12,6 +11,7 @@ use crate::prefix::is_public;
 use crate::routes::Origin;
 use crate::security::{addr_strings, expand_side, port_strings, proto_code};
 use crate::tags::{tag_map, VnetView};
+use rustc_hash::FxHashMap as FxMap;
 use std::net::IpAddr;
 
 fn nic_subnet(p: &Plane, nic: Ix) -> Result<Ix, QueryError> {
