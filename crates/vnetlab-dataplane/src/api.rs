@@ -471,12 +471,8 @@ impl DataPlane {
     /// row of [`DataPlane::effective_routes`] (benchmarks compare verdicts against it).
     #[inline]
     pub fn lpm_lookup(&self, nic: crate::queries::NicHandle, dst: Ipv4Addr) -> Option<u32> {
-        let s = self.inner.nics.get(nic.0 as usize)?.subnet?;
-        self.inner
-            .subnets
-            .get(s as usize)?
-            .lpm
-            .lookup(u32::from(dst))
+        let (_, sp) = crate::queries::source(&self.inner, nic)?;
+        sp.lpm.lookup(u32::from(dst))
     }
 
     /// [`DataPlane::fast_verdict`] for each flow of a burst, into `out` (flow `i`'s answer in
@@ -503,9 +499,8 @@ impl DataPlane {
         use crate::lpm::{upper_bounds, LANES};
         for (burst, out) in queries.chunks(LANES).zip(out.chunks_mut(LANES)) {
             let tables: [Option<&crate::lpm::Lpm>; LANES] = std::array::from_fn(|i| {
-                let (nic, _) = burst.get(i)?;
-                let s = self.inner.nics.get(nic.0 as usize)?.subnet?;
-                Some(&self.inner.subnets.get(s as usize)?.lpm)
+                let (_, sp) = crate::queries::source(&self.inner, burst.get(i)?.0)?;
+                Some(&sp.lpm)
             });
             let keys = tables.map(|t| t.map_or(&[][..], |t| t.starts()));
             let xs = std::array::from_fn(|i| burst.get(i).map_or(0, |q| u32::from(q.1)));

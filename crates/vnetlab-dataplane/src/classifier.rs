@@ -426,6 +426,22 @@ pub struct Classifier {
     pub remote_asg: bool,
 }
 
+/// The port ranges `side` picks from each rule of `rules`, as [`sweep`] items.
+fn port_items(
+    defs: &[Def],
+    rules: &[u32],
+    side: impl Fn(&Def) -> &[(u16, u16)],
+) -> Vec<(u32, u64, u64)> {
+    rules
+        .iter()
+        .flat_map(|&i| {
+            side(&defs[i as usize])
+                .iter()
+                .map(move |&(a, z)| (i, u64::from(a), u64::from(z)))
+        })
+        .collect()
+}
+
 /// Elementary intervals of `0..=end` cut by `items` (key, first, last), each resolved from the
 /// keys active there (ascending); adjacent equal values merge.
 fn sweep<K: Copy>(
@@ -494,16 +510,7 @@ impl Builder<'_> {
             return SUB | s;
         }
         let defs = self.defs;
-        let items: Vec<(u32, u64, u64)> = key
-            .0
-            .iter()
-            .flat_map(|&i| {
-                defs[i as usize]
-                    .sports
-                    .iter()
-                    .map(move |&(a, z)| (i, u64::from(a), u64::from(z)))
-            })
-            .collect();
+        let items = port_items(defs, &key.0, |d| &d.sports);
         let (b, v) = sweep(
             &items,
             u64::from(u16::MAX),
@@ -525,16 +532,12 @@ impl Builder<'_> {
     /// and values (a rule code, [`NONE`], or a sport sub-map).
     fn ports(&mut self, rules: &[u32], bit: u8) -> (Vec<u16>, Vec<u32>) {
         let defs = self.defs;
-        let items: Vec<(u32, u64, u64)> = rules
+        let of_proto: Vec<u32> = rules
             .iter()
-            .filter(|&&i| defs[i as usize].protos & bit != 0)
-            .flat_map(|&i| {
-                defs[i as usize]
-                    .dports
-                    .iter()
-                    .map(move |&(a, z)| (i, u64::from(a), u64::from(z)))
-            })
+            .copied()
+            .filter(|&i| defs[i as usize].protos & bit != 0)
             .collect();
+        let items = port_items(defs, &of_proto, |d| &d.dports);
         // Resolution needs `self` for sub-maps: collect the decisions first (equal decisions
         // get equal placeholders, so adjacent intervals still merge).
         let mut pending: Vec<(Vec<u32>, u32)> = Vec::new();

@@ -392,7 +392,7 @@ pub fn fast_verdicts(p: &Plane, flows: &[FastFlow], out: &mut [FastVerdict]) {
 
 /// The source NIC's fast record and its subnet's compiled plane.
 #[inline]
-fn source(p: &Plane, nic: NicHandle) -> Option<(&NicFast, &SubnetPlane)> {
+pub(crate) fn source(p: &Plane, nic: NicHandle) -> Option<(&NicFast, &SubnetPlane)> {
     let f = p.nics.get(nic.0 as usize)?;
     let sp = f.subnet.and_then(|s| p.subnets.get(s as usize))?;
     Some((f, sp))
